@@ -9,7 +9,7 @@ afterEach(async () => {
   meter = createGoldenSignalMeter();
 });
 
-function valueOf(values: { value: number }[]): number | undefined {
+function single(values: { value: number }[]): number | undefined {
   expect(values.length).toBeLessThanOrEqual(1);
   return values[0]?.value;
 }
@@ -25,13 +25,13 @@ describe("WindowStore", () => {
 
     // Window of 10 s ending at T0+10s holds only the second delta: 4 requests, 1 error.
     const last10s = { windowMs: 10_000, nowMs: T0 + 10_000 };
-    expect(valueOf(store.requestRate(last10s))).toBeCloseTo(0.4, 12);
-    expect(valueOf(store.errorRate(last10s))).toBeCloseTo(0.1, 12);
-    expect(valueOf(store.errorRatio(last10s))).toBeCloseTo(0.25, 12);
+    expect(single(store.requestRate(last10s))).toBeCloseTo(0.4, 12);
+    expect(single(store.errorRate(last10s))).toBeCloseTo(0.1, 12);
+    expect(single(store.errorRatio(last10s))).toBeCloseTo(0.25, 12);
     // 20 s window holds both: 9 requests, 1 error.
     const last20s = { windowMs: 20_000, nowMs: T0 + 10_000 };
-    expect(valueOf(store.requestRate(last20s))).toBeCloseTo(9 / 20, 12);
-    expect(valueOf(store.errorRatio(last20s))).toBeCloseTo(1 / 9, 12);
+    expect(single(store.requestRate(last20s))).toBeCloseTo(9 / 20, 12);
+    expect(single(store.errorRatio(last20s))).toBeCloseTo(1 / 9, 12);
   });
 
   it("forgets deltas older than the window and wraps the ring without leaking old slots", async () => {
@@ -40,7 +40,7 @@ describe("WindowStore", () => {
     store.ingest(await meter.collect(), T0);
     // Quiet for 2 minutes: the ring (3 slots) wraps several times.
     store.ingest(await meter.collect(), T0 + 120_000);
-    expect(valueOf(store.requestRate({ windowMs: 30_000, nowMs: T0 + 120_000 }))).toBe(0);
+    expect(single(store.requestRate({ windowMs: 30_000, nowMs: T0 + 120_000 }))).toBe(0);
     expect(store.errorRatio({ windowMs: 30_000, nowMs: T0 + 120_000 })).toEqual([]);
   });
 
@@ -52,7 +52,7 @@ describe("WindowStore", () => {
     meter = createGoldenSignalMeter(); // the process restarted: counters start over
     for (let i = 0; i < 2; i++) meter.operation({ seconds: 0.1 });
     store.ingest(await meter.collect(), T0 + 10_000);
-    expect(valueOf(store.requestRate({ windowMs: 10_000, nowMs: T0 + 10_000 }))).toBeCloseTo(0.2, 12);
+    expect(single(store.requestRate({ windowMs: 10_000, nowMs: T0 + 10_000 }))).toBeCloseTo(0.2, 12);
   });
 
   it("estimates latency quantiles from the bucket deltas of the window", async () => {
@@ -66,13 +66,13 @@ describe("WindowStore", () => {
     store.ingest(await meter.collect(), T0 + 10_000);
     const query = { windowMs: 10_000, nowMs: T0 + 10_000 };
     // p50 = rank 10 = top of (0.02, 0.04]; p95 = rank 19 in (0.04, 0.08]: 0.04 + 0.04 * 9/10.
-    expect(valueOf(store.latencyQuantile(0.5, query))).toBeCloseTo(0.04, 12);
-    expect(valueOf(store.latencyQuantile(0.95, query))).toBeCloseTo(0.076, 12);
-    expect(valueOf(store.measure({ signal: "latency", statistic: "p99" }, query))).toBeCloseTo(0.0792, 12);
-    expect(valueOf(store.latencyShareAbove(0.04, query))).toBeCloseTo(0.5, 12);
+    expect(single(store.latencyQuantile(0.5, query))).toBeCloseTo(0.04, 12);
+    expect(single(store.latencyQuantile(0.95, query))).toBeCloseTo(0.076, 12);
+    expect(single(store.measure({ signal: "latency", statistic: "p99" }, query))).toBeCloseTo(0.0792, 12);
+    expect(single(store.latencyShareAbove(0.04, query))).toBeCloseTo(0.5, 12);
     // Over 20 s the slow 50 dominate: p50 = rank 35 of 70, in (40.96, 81.92] holding ranks 21..70.
     const both = { windowMs: 20_000, nowMs: T0 + 10_000 };
-    expect(valueOf(store.latencyQuantile(0.5, both))).toBeCloseTo(40.96 + 40.96 * (15 / 50), 9);
+    expect(single(store.latencyQuantile(0.5, both))).toBeCloseTo(40.96 + 40.96 * (15 / 50), 9);
   });
 
   it("keeps label sets apart with `by` and filters with a matcher", async () => {
@@ -90,8 +90,8 @@ describe("WindowStore", () => {
     expect(byOperation).toContainEqual({ labels: { operation: "chat" }, value: 0.5 });
     expect(byOperation).toContainEqual({ labels: { operation: "embed" }, value: 0.25 });
     // error_type filters the errors only: timeouts per request over all 6 requests.
-    expect(valueOf(store.errorRatio({ ...base, matcher: { error_type: "timeout" } }))).toBeCloseTo(1 / 6, 12);
-    expect(valueOf(store.requestRate({ ...base, matcher: { operation: ["chat", "nope"] } }))).toBeCloseTo(
+    expect(single(store.errorRatio({ ...base, matcher: { error_type: "timeout" } }))).toBeCloseTo(1 / 6, 12);
+    expect(single(store.requestRate({ ...base, matcher: { operation: ["chat", "nope"] } }))).toBeCloseTo(
       0.2,
       12,
     );
@@ -104,12 +104,12 @@ describe("WindowStore", () => {
     meter.bytes(2048, { operation: "chat", exchange: "ai_human", direction: "input" });
     store.ingest(await meter.collect(), T0);
     const base = { windowMs: 10_000, nowMs: T0 };
-    expect(valueOf(store.trafficRate("tokens", base))).toBeCloseTo(40, 12);
-    expect(valueOf(store.trafficRate("tokens", { ...base, matcher: { direction: "output" } }))).toBeCloseTo(
+    expect(single(store.trafficRate("tokens", base))).toBeCloseTo(40, 12);
+    expect(single(store.trafficRate("tokens", { ...base, matcher: { direction: "output" } }))).toBeCloseTo(
       10,
       12,
     );
-    expect(valueOf(store.measure({ signal: "traffic", statistic: "rate", kind: "bytes" }, base))).toBeCloseTo(
+    expect(single(store.measure({ signal: "traffic", statistic: "rate", kind: "bytes" }, base))).toBeCloseTo(
       204.8,
       12,
     );
@@ -124,9 +124,9 @@ describe("WindowStore", () => {
       store.ingest(await meter.collect(), T0 + i * 10_000);
     }
     const query = { windowMs: 30_000, nowMs: T0 + 20_000, matcher: { resource: "cpu" } };
-    expect(valueOf(store.saturation("last", query))).toBe(0.4);
-    expect(valueOf(store.saturation("max", query))).toBe(0.9);
-    expect(valueOf(store.saturation("max", { ...query, windowMs: 10_000 }))).toBe(0.4);
+    expect(single(store.saturation("last", query))).toBe(0.4);
+    expect(single(store.saturation("max", query))).toBe(0.9);
+    expect(single(store.saturation("max", { ...query, windowMs: 10_000 }))).toBe(0.4);
     const perResource = store.saturation("last", { windowMs: 30_000, nowMs: T0 + 20_000, by: ["resource"] });
     expect(perResource).toContainEqual({ labels: { resource: "memory" }, value: 0.5 });
   });
@@ -142,11 +142,11 @@ describe("WindowStore", () => {
     store.ingest(await meter.collect(), T0 + 1_800_000);
     meter.operation({ seconds: 0.1 });
     store.ingest(await meter.collect(), T0 + 3_600_000);
-    expect(valueOf(store.requestRate({ windowMs: 3_600_000, nowMs: T0 + 3_600_000 }))).toBeCloseTo(
+    expect(single(store.requestRate({ windowMs: 3_600_000, nowMs: T0 + 3_600_000 }))).toBeCloseTo(
       37 / 3600,
       12,
     );
-    expect(valueOf(store.requestRate({ windowMs: 60_000, nowMs: T0 + 3_600_000 }))).toBeCloseTo(1 / 60, 12);
+    expect(single(store.requestRate({ windowMs: 60_000, nowMs: T0 + 3_600_000 }))).toBeCloseTo(1 / 60, 12);
     expect(store.maxWindowMs).toBe(3 * 3_600_000);
   });
 
