@@ -1,0 +1,130 @@
+import { diag } from "@opentelemetry/api";
+import {
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  parseNumber,
+  positive,
+  resolveExportIntervalMs,
+} from "./export-interval.js";
+
+/** OTLP transports this exporter speaks (gRPC is not shipped: it needs `@grpc/grpc-js`). */
+export type OtlpProtocol = "http/protobuf" | "http/json";
+
+/** Options of the OTLP exporter (`exporter: "otlp"`). Every one falls back to its `OTEL_*` variable. */
+export interface OtlpExporterOptions {
+  /**
+   * Base URL of the receiver; `/v1/metrics` and `/v1/traces` are appended.
+   * @default OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318
+   */
+  readonly endpoint?: string;
+  /** Full metrics URL, used as is. @default OTEL_EXPORTER_OTLP_METRICS_ENDPOINT */
+  readonly metricsUrl?: string;
+  /** Full traces URL, used as is. @default OTEL_EXPORTER_OTLP_TRACES_ENDPOINT */
+  readonly tracesUrl?: string;
+  /**
+   * Encoding of both signals.
+   * @default OTEL_EXPORTER_OTLP_{METRICS,TRACES}_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else "http/protobuf"
+   */
+  readonly protocol?: OtlpProtocol;
+  /** Encoding of metrics only; wins over `protocol`. */
+  readonly metricsProtocol?: OtlpProtocol;
+  /** Encoding of traces only; wins over `protocol`. */
+  readonly tracesProtocol?: OtlpProtocol;
+  /** Extra request headers (e.g. an API key); merged over `OTEL_EXPORTER_OTLP_*HEADERS`. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Request body compression. @default OTEL_EXPORTER_OTLP_*COMPRESSION, else "none" */
+  readonly compression?: "gzip" | "none";
+  /**
+   * Time between two metric pushes, in milliseconds.
+   * @default OTEL_METRIC_EXPORT_INTERVAL, else 60000
+   */
+  readonly intervalMs?: number;
+  /**
+   * Longest time one export may take, retries (backoff, `Retry-After`) included, in milliseconds.
+   * Capped at `intervalMs`, so that exports never pile up.
+   * @default OTEL_EXPORTER_OTLP_TIMEOUT, else 10000
+   */
+  readonly timeoutMs?: number;
+  /** Temporality asked of the SDK's own instruments. @default OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, else "cumulative" */
+  readonly temporality?: "cumulative" | "delta" | "lowmemory";
+  /** Export metrics. @default true */
+  readonly metrics?: boolean;
+  /** Export the spans of `trace()`. @default true */
+  readonly traces?: boolean;
+  /**
+   * Spans kept for the next attempt when an export fails (receiver down); past it the oldest are dropped and reported.
+   * @default 2048
+   */
+  readonly maxRetainedSpans?: number;
+  /**
+   * Longest time `shutdown()` waits for the final flush, in milliseconds.
+   * @default 5000
+   */
+  readonly shutdownTimeoutMs?: number;
+}
+
+/** The OTLP configuration after options and environment are merged: what the factory builds from. */
+export interface ResolvedOtlpConfig {
+  /** Full metrics URL, or `undefined` to let the official exporter read its variables. */
+  readonly metricsUrl: string | undefined;
+  readonly tracesUrl: string | undefined;
+  readonly metricsProtocol: OtlpProtocol;
+  readonly tracesProtocol: OtlpProtocol;
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  readonly compression: "gzip" | "none" | undefined;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly temporality: "cumulative" | "delta" | "lowmemory" | undefined;
+  readonly metrics: boolean;
+  readonly traces: boolean;
+  readonly maxRetainedSpans: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * Merges the options with the standard OpenTelemetry variables; options win. Variables the
+ * official exporters read themselves (endpoints, headers, compression, temporality) are only
+ * turned into values here when an option overrides part of them.
+ */
+export function resolveOtlpConfig(
+  options: OtlpExporterOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedOtlpConfig {
+  const intervalMs = resolveExportIntervalMs(options.intervalMs, env);
+  const timeoutMs = Math.min(
+    positive(options.timeoutMs) ??
+      positive(parseNumber(env.OTEL_EXPORTER_OTLP_TIMEOUT)) ??
+      DEFAULT_TIMEOUT_MS,
+    intervalMs,
+  );
+  const base = options.endpoint?.replace(/\/+$/, "");
+  return {
+    metricsUrl: options.metricsUrl ?? (base === undefined ? undefined : `${base}/v1/metrics`),
+    tracesUrl: options.tracesUrl ?? (base === undefined ? undefined : `${base}/v1/traces`),
+    metricsProtocol: resolveProtocol(options.metricsProtocol ?? options.protocol, env, "METRICS"),
+    tracesProtocol: resolveProtocol(options.tracesProtocol ?? options.protocol, env, "TRACES"),
+    headers: options.headers,
+    compression: options.compression,
+    intervalMs,
+    timeoutMs,
+    temporality: options.temporality,
+    metrics: options.metrics ?? true,
+    traces: options.traces ?? true,
+    maxRetainedSpans: Math.floor(positive(options.maxRetainedSpans) ?? 2048),
+    shutdownTimeoutMs: positive(options.shutdownTimeoutMs) ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+function resolveProtocol(
+  option: OtlpProtocol | undefined,
+  env: NodeJS.ProcessEnv,
+  signal: "METRICS" | "TRACES",
+): OtlpProtocol {
+  const value = option ?? env[`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`] ?? env.OTEL_EXPORTER_OTLP_PROTOCOL;
+  const text = value?.trim().toLowerCase();
+  if (text === undefined || text === "" || text === "http/protobuf") return "http/protobuf";
+  if (text === "http/json") return "http/json";
+  diag.warn(`zoran-telemetrie: OTLP protocol "${value}" is not supported; using http/protobuf`);
+  return "http/protobuf";
+}

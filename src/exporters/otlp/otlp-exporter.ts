@@ -1,0 +1,137 @@
+import {
+  AggregationTemporalityPreference,
+  OTLPMetricExporter as OtlpJsonMetricExporter,
+} from "@opentelemetry/exporter-metrics-otlp-http";
+import { OTLPMetricExporter as OtlpProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
+import { OTLPTraceExporter as OtlpJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as OtlpProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { CompressionAlgorithm, type OTLPExporterNodeConfigBase } from "@opentelemetry/otlp-exporter-base";
+import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { ExporterFactory, ExporterSetup, TelemetryExporter } from "../telemetry-exporter.js";
+import { FailureReportingMetricExporter } from "./failure-reporting-metric-exporter.js";
+import {
+  type OtlpExporterOptions,
+  type ResolvedOtlpConfig,
+  resolveOtlpConfig,
+} from "./otlp-exporter-options.js";
+import { RetainingSpanExporter } from "./retaining-span-exporter.js";
+import { settleWithin } from "./settle-within.js";
+
+/** Longest wait before a batch of spans goes out, in milliseconds (OpenTelemetry's default). */
+const MAX_SPAN_DELAY_MS = 5_000;
+
+/**
+ * The OTLP exporter: metrics and the spans of `trace()` pushed to an OpenTelemetry receiver
+ * over HTTP, as protobuf or JSON, by the official `@opentelemetry/exporter-*-otlp-*` packages.
+ *
+ * - Metrics: a `PeriodicExportingMetricReader` fed by the store's `MetricProducer`, cumulative,
+ *   every `intervalMs`. Each export retries with backoff on 429/502/503/504 and network errors,
+ *   honouring `Retry-After`, within `timeoutMs`; a failed export is reported and not queued,
+ *   since the next cumulative snapshot carries everything.
+ * - Spans: a `BatchSpanProcessor` (bounded queue) over a {@link RetainingSpanExporter} that keeps
+ *   up to `maxRetainedSpans` spans across an outage.
+ * - `shutdown()`: one final flush of both, bounded by `shutdownTimeoutMs`; resolves even when
+ *   the receiver is down.
+ *
+ * @example
+ * createOtlpExporter(setup, { endpoint: "http://127.0.0.1:4318", protocol: "http/json", intervalMs: 10_000 });
+ */
+export const createOtlpExporter: ExporterFactory<OtlpExporterOptions> = (setup, options = {}) => {
+  const name = "otlp";
+  const config = resolveOtlpConfig(options);
+  const report = (error: unknown) => setup.reportFailure(name, error);
+
+  const metricReader = config.metrics
+    ? new PeriodicExportingMetricReader({
+        exporter: new FailureReportingMetricExporter(createMetricExporter(config), report),
+        exportIntervalMillis: config.intervalMs,
+        exportTimeoutMillis: config.timeoutMs,
+        metricProducers: [setup.producer],
+      })
+    : undefined;
+
+  const spanProcessor = config.traces
+    ? new BatchSpanProcessor(
+        new RetainingSpanExporter(createTraceExporter(config), {
+          maxRetainedSpans: config.maxRetainedSpans,
+          onFailure: (error, dropped) => {
+            report(error);
+            if (dropped > 0) report(new Error(`otlp: ${dropped} spans dropped, retry buffer full`));
+          },
+        }),
+        {
+          scheduledDelayMillis: Math.min(config.intervalMs, MAX_SPAN_DELAY_MS),
+          exportTimeoutMillis: config.timeoutMs,
+        },
+      )
+    : undefined;
+
+  let shutdown: Promise<void> | undefined;
+  const exporter: TelemetryExporter = {
+    name,
+    ...(metricReader ? { metricReader } : {}),
+    ...(spanProcessor ? { spanProcessor } : {}),
+    async forceFlush() {
+      await Promise.all([
+        metricReader?.forceFlush().catch(report),
+        spanProcessor?.forceFlush().catch(report),
+      ]);
+    },
+    shutdown() {
+      shutdown ??= shutDownWithin(setup, config, metricReader, spanProcessor);
+      return shutdown;
+    },
+  };
+  return exporter;
+};
+
+async function shutDownWithin(
+  setup: ExporterSetup,
+  config: ResolvedOtlpConfig,
+  metricReader: PeriodicExportingMetricReader | undefined,
+  spanProcessor: BatchSpanProcessor | undefined,
+): Promise<void> {
+  const report = (error: unknown) => setup.reportFailure("otlp", error);
+  // Shutting the reader down flushes it once, then stops its timer and the HTTP agent.
+  const work = Promise.all([metricReader?.shutdown().catch(report), spanProcessor?.shutdown().catch(report)]);
+  const inTime = await settleWithin(work, config.shutdownTimeoutMs, report);
+  if (!inTime) report(new Error(`otlp: final flush did not finish within ${config.shutdownTimeoutMs} ms`));
+}
+
+function transportOptions(url: string | undefined, config: ResolvedOtlpConfig): OTLPExporterNodeConfigBase {
+  return {
+    ...(url === undefined ? {} : { url }),
+    ...(config.headers === undefined ? {} : { headers: { ...config.headers } }),
+    ...(config.compression === undefined
+      ? {}
+      : {
+          compression: config.compression === "gzip" ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE,
+        }),
+    timeoutMillis: config.timeoutMs,
+  };
+}
+
+function createMetricExporter(config: ResolvedOtlpConfig): OtlpJsonMetricExporter | OtlpProtoMetricExporter {
+  const temporality =
+    config.temporality === undefined
+      ? {}
+      : {
+          temporalityPreference: {
+            cumulative: AggregationTemporalityPreference.CUMULATIVE,
+            delta: AggregationTemporalityPreference.DELTA,
+            lowmemory: AggregationTemporalityPreference.LOWMEMORY,
+          }[config.temporality],
+        };
+  const transport = { ...transportOptions(config.metricsUrl, config), ...temporality };
+  return config.metricsProtocol === "http/json"
+    ? new OtlpJsonMetricExporter(transport)
+    : new OtlpProtoMetricExporter(transport);
+}
+
+function createTraceExporter(config: ResolvedOtlpConfig): OtlpJsonTraceExporter | OtlpProtoTraceExporter {
+  const transport = transportOptions(config.tracesUrl, config);
+  return config.tracesProtocol === "http/json"
+    ? new OtlpJsonTraceExporter(transport)
+    : new OtlpProtoTraceExporter(transport);
+}
