@@ -100,6 +100,16 @@ export const OVERFLOW_METRIC: MetricDefinition = Object.freeze({
   labels: Object.freeze(["metric"]),
 });
 
+/** Self-metric: exports, deliveries or scrapes that failed, by exporter. */
+export const EXPORT_FAILURES_METRIC: MetricDefinition = Object.freeze({
+  name: "zoran.telemetry.export.failures",
+  promName: "zoran_telemetry_export_failures_total",
+  kind: "counter",
+  unit: "",
+  description: "Export attempts of zoran-telemetrie that failed, by exporter.",
+  labels: Object.freeze(["exporter"]),
+});
+
 /** The golden-signal metrics, in the order they are exported. */
 export const GOLDEN_SIGNAL_METRICS: readonly MetricDefinition[] = Object.freeze([
   LATENCY_METRIC,
@@ -111,7 +121,11 @@ export const GOLDEN_SIGNAL_METRICS: readonly MetricDefinition[] = Object.freeze(
 ]);
 
 /** The library's own health metrics. */
-export const SELF_METRICS: readonly MetricDefinition[] = Object.freeze([DROPPED_METRIC, OVERFLOW_METRIC]);
+export const SELF_METRICS: readonly MetricDefinition[] = Object.freeze([
+  DROPPED_METRIC,
+  OVERFLOW_METRIC,
+  EXPORT_FAILURES_METRIC,
+]);
 
 /**
  * Node.js runtime metrics under the OpenTelemetry runtime semantic-convention names

@@ -1,0 +1,84 @@
+import type { Attributes, DiagLogger } from "@opentelemetry/api";
+import type { ProbeResource } from "../signals/label-values.js";
+
+/** Names of the exporters a collector can run. */
+export type ExporterName = "prometheus" | "otlp" | "json" | "csv" | "console" | "none";
+
+/** Options of the Prometheus endpoint. */
+export interface PrometheusEndpointOptions {
+  /** TCP port of `/metrics`; 0 picks a free one (read it back from `collector.url`). @default 9464 */
+  port?: number;
+  /** Address to bind. @default "127.0.0.1" (never all interfaces unless told) */
+  host?: string;
+  /** When set, requests must carry `Authorization: Bearer <token>`. */
+  bearerToken?: string;
+}
+
+/** Options of the automatic saturation probes. */
+export interface SaturationOptions {
+  /** Sampling period in milliseconds; the first sample is taken at `start()`. @default 1000 */
+  intervalMs?: number;
+  /** Which probes run. @default ["cpu", "memory", "event_loop", "io"] */
+  probes?: readonly ProbeResource[];
+}
+
+/**
+ * Options of a {@link TelemetryCollector}. Options given in code win over the standard
+ * OpenTelemetry environment variables, which win over the defaults.
+ */
+export interface TelemetryCollectorOptions {
+  /** `service.name` of every signal. @default `OTEL_SERVICE_NAME`, else "unknown_service:node" */
+  serviceName?: string;
+  /** `service.version` resource attribute. */
+  serviceVersion?: string;
+  /** Extra resource attributes (merged over `OTEL_RESOURCE_ATTRIBUTES`). */
+  resourceAttributes?: Attributes;
+  /** Exporter or exporters to run. @default "prometheus" */
+  exporter?: ExporterName | readonly ExporterName[];
+  /** Port of the Prometheus endpoint. @default `OTEL_EXPORTER_PROMETHEUS_PORT`, else 9464 */
+  port?: number;
+  /** Address of the Prometheus endpoint. @default `OTEL_EXPORTER_PROMETHEUS_HOST`, else "127.0.0.1" */
+  host?: string;
+  /** More options of the Prometheus endpoint. */
+  prometheus?: PrometheusEndpointOptions;
+  /** Options of the OTLP exporter (`exporter: "otlp"`). */
+  otlp?: Record<string, unknown>;
+  /** Options of the JSON Lines exporter (`exporter: "json"`). */
+  json?: Record<string, unknown>;
+  /** Options of the CSV exporter (`exporter: "csv"`). */
+  csv?: Record<string, unknown>;
+  /** Most series per metric before values go to the overflow series. @default 2000 */
+  cardinalityLimit?: number;
+  /** Create OpenTelemetry spans in `trace()`; when false, only golden signals are recorded. @default true */
+  tracing?: boolean;
+  /** Saturation probes; `false` turns them off. */
+  saturation?: SaturationOptions | false;
+  /** Event-loop delay, heap and GC metrics under the runtime semantic-convention names. @default true */
+  runtimeMetrics?: boolean;
+  /** Turns every call into a no-op. @default `OTEL_SDK_DISABLED === "true"` */
+  disabled?: boolean;
+  /** Where problems are reported. @default OpenTelemetry's global `diag` */
+  diag?: DiagLogger;
+  /** Flush budget of `shutdown()`, in milliseconds. @default 5000 */
+  shutdownTimeoutMs?: number;
+}
+
+/** Reads a port number from an environment variable, or undefined when unset or invalid. */
+export function envPort(name: string): number | undefined {
+  const raw = process.env[name]?.trim();
+  if (!raw) return undefined;
+  const port = Number(raw);
+  return Number.isInteger(port) && port >= 0 && port <= 65535 ? port : undefined;
+}
+
+/** Reads a boolean environment variable the OpenTelemetry way (only "true", case-insensitive, is true). */
+export function envFlag(name: string): boolean {
+  return process.env[name]?.trim().toLowerCase() === "true";
+}
+
+/** Normalises the `exporter` option to a list without duplicates or "none". */
+export function exporterList(exporter: TelemetryCollectorOptions["exporter"]): ExporterName[] {
+  const list =
+    exporter === undefined ? ["prometheus" as const] : Array.isArray(exporter) ? exporter : [exporter];
+  return [...new Set(list as ExporterName[])].filter((name) => name !== "none");
+}

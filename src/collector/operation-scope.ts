@@ -1,0 +1,29 @@
+import { createContextKey } from "@opentelemetry/api";
+
+/**
+ * The golden signals of one operation in flight inside `trace()`, carried in the OpenTelemetry
+ * context so that `recordSignal()` calls anywhere below it (sync or async) attach to it.
+ *
+ * LATENCY and ERROR_RATE values recorded inside are held here until the span ends, the last
+ * one winning (DESIGN §2: one operation = one request); the operation is counted once at the end.
+ */
+export class OperationScope {
+  /** Explicit latency in seconds, or -1 when none was recorded (the measured one is used). */
+  latencySeconds = -1;
+  /** Explicit error share in [0, 1], or -1 when none was recorded. */
+  errorShare = -1;
+  /** Index in ERROR_TYPES of the explicit error, when `errorShare` > 0. */
+  errorTypeIndex = 5;
+
+  constructor(
+    /** Scrubbed operation name, the `operation` label. */
+    readonly operation: string,
+    /** Index in EXCHANGES of the `exchange` label. */
+    readonly exchangeIndex: number,
+    /** `performance.now()` at the start, in milliseconds. */
+    readonly startMs: number,
+  ) {}
+}
+
+/** Context key under which `trace()` stores its {@link OperationScope}. */
+export const OPERATION_SCOPE_KEY = createContextKey("zoran-telemetrie operation scope");

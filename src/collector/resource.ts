@@ -1,0 +1,29 @@
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  type Resource,
+  resourceFromAttributes,
+} from "@opentelemetry/resources";
+import type { TelemetryCollectorOptions } from "./collector-options.js";
+
+/**
+ * The collector's OpenTelemetry resource: the SDK defaults, then `OTEL_RESOURCE_ATTRIBUTES` and
+ * `OTEL_SERVICE_NAME`, then the options given in code (which win). Host and process detectors
+ * are deliberately not run: they report host names, command lines and the OS user name, which
+ * may identify a person (DESIGN §8).
+ */
+export function buildResource(options: TelemetryCollectorOptions): Resource {
+  const fromCode: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(options.resourceAttributes ?? {})) {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+      fromCode[key] = value;
+  }
+  if (options.serviceName !== undefined && String(options.serviceName).trim() !== "") {
+    fromCode["service.name"] = String(options.serviceName);
+  }
+  if (options.serviceVersion !== undefined) fromCode["service.version"] = String(options.serviceVersion);
+  return defaultResource()
+    .merge(detectResources({ detectors: [envDetector] }))
+    .merge(resourceFromAttributes(fromCode));
+}

@@ -1,0 +1,116 @@
+import { scrubValue } from "../privacy/scrub-value.js";
+import { NONE } from "../signals/label-values.js";
+
+/** One distinct free-text label value (after scrubbing) and its series, one per closed-set slot. */
+interface KeyEntry<S> {
+  readonly key: string;
+  readonly slots: (S | undefined)[];
+}
+
+/** How a {@link SeriesTable} makes its series. */
+export interface SeriesTableOptions<S> {
+  /**
+   * Number of label combinations per free-text value: the product of the closed sets' sizes
+   * (e.g. 3 exchanges x 2 outcomes = 6 for `zoran_requests_total`).
+   */
+  readonly slotCount: number;
+  /** Most series this table creates; past it, values go to the overflow series. @default 2000 */
+  readonly cardinalityLimit: number;
+  /** Makes the series for scrubbed free-text value `key` at closed-set combination `slot`. */
+  create(key: string, slot: number): S;
+  /** Makes the one overflow series (labels `{ otel_metric_overflow: true }`). */
+  createOverflow(): S;
+}
+
+/**
+ * The series of one metric, found from label values without hashing an attribute object.
+ *
+ * Golden-signal labels are allow-listed with fixed keys: one free-text label (`operation` or
+ * `resource`) and closed sets (`exchange`, `outcome`, `error_type`, `direction`). So a series is
+ * `byRaw.get(freeText).slots[closedSetIndex]`: one string-keyed Map lookup (V8 caches a string's
+ * hash in the string) and one array index. OpenTelemetry instead sorts and JSON-stringifies the
+ * attribute object on every call (~450 ns, DESIGN §7).
+ *
+ * Raw values are scrubbed once, when first seen; two raw values that scrub to the same text
+ * share series. Memory is bounded: at most `cardinalityLimit` series, and at most twice that many
+ * raw aliases cached (past that, unseen raw values are scrubbed on every call: slow, but bounded).
+ */
+export class SeriesTable<S> {
+  /** Every series in creation order, the overflow series last once it exists. */
+  readonly series: S[] = [];
+  private readonly byRaw = new Map<string, KeyEntry<S>>();
+  private readonly byKey = new Map<string, KeyEntry<S>>();
+  private overflowSeries: S | undefined;
+  private overflowEntry: KeyEntry<S> | undefined;
+  private created = 0;
+
+  constructor(private readonly options: SeriesTableOptions<S>) {}
+
+  /** The series for raw free-text value `raw` and closed-set combination `slot`. */
+  get(raw: string, slot: number): S {
+    const entry = this.byRaw.get(raw);
+    if (entry !== undefined) {
+      const series = entry.slots[slot];
+      if (series !== undefined) return series;
+    }
+    return this.resolve(raw, slot, entry);
+  }
+
+  /** Number of series created, not counting the overflow series. */
+  get size(): number {
+    return this.created;
+  }
+
+  /** The overflow series, once a value has gone past the limit. */
+  get overflow(): S | undefined {
+    return this.overflowSeries;
+  }
+
+  private resolve(raw: string, slot: number, entry: KeyEntry<S> | undefined): S {
+    const { slotCount, cardinalityLimit } = this.options;
+    const cacheRaw = this.byRaw.size < cardinalityLimit * 2;
+    if (entry === undefined) {
+      const key = scrubValue(raw) || NONE;
+      entry = this.byKey.get(key);
+      if (entry === undefined) {
+        if (this.created >= cardinalityLimit) {
+          if (cacheRaw) this.byRaw.set(raw, this.getOverflowEntry());
+          return this.getOverflow();
+        }
+        entry = { key, slots: new Array<S | undefined>(slotCount) };
+        this.byKey.set(key, entry);
+      }
+      if (cacheRaw) this.byRaw.set(raw, entry);
+    }
+    if (this.created >= cardinalityLimit) {
+      // Cached, so the next call for this combination stays on the fast path; limits never shrink.
+      const overflow = this.getOverflow();
+      entry.slots[slot] = overflow;
+      return overflow;
+    }
+    const series = this.options.create(entry.key, slot);
+    entry.slots[slot] = series;
+    this.created++;
+    this.series.push(series);
+    return series;
+  }
+
+  private getOverflow(): S {
+    if (this.overflowSeries === undefined) {
+      this.overflowSeries = this.options.createOverflow();
+      this.series.push(this.overflowSeries);
+    }
+    return this.overflowSeries;
+  }
+
+  private getOverflowEntry(): KeyEntry<S> {
+    if (this.overflowEntry === undefined) {
+      const overflow = this.getOverflow();
+      this.overflowEntry = {
+        key: "",
+        slots: new Array<S | undefined>(this.options.slotCount).fill(overflow),
+      };
+    }
+    return this.overflowEntry;
+  }
+}

@@ -1,0 +1,655 @@
+import {
+  type Context,
+  type DiagLogger,
+  diag as globalDiag,
+  INVALID_SPAN_CONTEXT,
+  type Meter,
+  type Span,
+  type SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace as traceApi,
+} from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { MeterProvider, MetricReader, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+import { serializeCsv } from "../exporters/csv/csv-serializer.js";
+import { EXPORTER_FACTORIES } from "../exporters/exporter-registry.js";
+import { serializeJsonLines } from "../exporters/json/json-lines-serializer.js";
+import {
+  createPrometheusExporter,
+  type PrometheusExporter,
+  type RouteHandler,
+} from "../exporters/prometheus/prometheus-exporter.js";
+import { serializePrometheus } from "../exporters/prometheus/prometheus-serializer.js";
+import type { ExporterSetup, TelemetryExporter } from "../exporters/telemetry-exporter.js";
+import { scrubValue } from "../privacy/scrub-value.js";
+import { createCpuProbe } from "../saturation/cpu.js";
+import { createEventLoopProbe } from "../saturation/event-loop.js";
+import { createIoProbe } from "../saturation/io.js";
+import { createMemoryProbe } from "../saturation/memory.js";
+import { registerRuntimeMetrics } from "../saturation/runtime-metrics.js";
+import type { SaturationProbe } from "../saturation/saturation-probe.js";
+import { type GoldenSignal, GoldenSignals } from "../signals/golden-signals.js";
+import {
+  directionIndex,
+  ERROR_TYPE_COUNT,
+  ERROR_TYPE_CRASH,
+  ERROR_TYPE_OTHER,
+  errorTypeIndex,
+  exchangeIndex,
+  OUTCOME_COUNT,
+  OUTCOME_ERROR,
+  outcomeIndex,
+} from "../signals/label-index.js";
+import {
+  DIRECTIONS,
+  ERROR_TYPES,
+  EXCHANGES,
+  type Exchange,
+  NONE,
+  type ProbeResource,
+} from "../signals/label-values.js";
+import { INSTRUMENTATION_SCOPE } from "../signals/metric-definitions.js";
+import { envFlag, envPort, exporterList, type TelemetryCollectorOptions } from "./collector-options.js";
+import { GoldenSignalStore } from "./golden-signal-store.js";
+import { OPERATION_SCOPE_KEY, OperationScope } from "./operation-scope.js";
+import { buildResource } from "./resource.js";
+import { createSignalHandle, type SignalHandle } from "./signal-handle.js";
+
+/** Snapshot formats of {@link TelemetryCollector.export}. */
+export type ExportFormat = "prometheus" | "openmetrics" | "json" | "csv";
+
+/** Options of one {@link TelemetryCollector.trace} call. */
+export interface TraceOptions {
+  /** Who talks to whom: `ai_ai` or `ai_human`. @default the enclosing operation's, else "none" */
+  exchange?: Exchange;
+  /** OpenTelemetry span kind. @default SpanKind.INTERNAL */
+  kind?: SpanKind;
+}
+
+/** Attributes `recordSignal()` reads; any other key is ignored (allow-list, DESIGN §8). */
+export interface SignalAttributes {
+  /** Operation name (free text, scrubbed); inside `trace()` the span's operation is used. */
+  operation?: string;
+  /** `ai_ai`, `ai_human` or `none`. */
+  exchange?: string;
+  /** `ok` or `error` (LATENCY, TRAFFIC with kind `requests`). */
+  outcome?: string;
+  /** Closed set: invalid_response, unjustified_refusal, crash, timeout, rate_limited, other (ERROR_RATE). */
+  error_type?: string;
+  /** `bytes` (default), `tokens` or `requests` (TRAFFIC). */
+  kind?: string;
+  /** `input`, `output` or `none` (TRAFFIC). */
+  direction?: string;
+  /** Resource name (free text, scrubbed) for SATURATION. @default "custom" */
+  resource?: string;
+}
+
+const SIGNAL_NAMES: ReadonlySet<string> = new Set(Object.values(GoldenSignals));
+const NON_RECORDING_SPAN = traceApi.wrapSpanContext(INVALID_SPAN_CONTEXT);
+const PROBE_FACTORIES: Readonly<Record<ProbeResource, () => SaturationProbe>> = {
+  cpu: createCpuProbe,
+  memory: createMemoryProbe,
+  event_loop: createEventLoopProbe,
+  io: createIoProbe,
+};
+
+/** Reads the collector's own snapshot on demand (the Prometheus endpoint, `export()`, windows). */
+class SnapshotReader extends MetricReader {
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
+}
+
+/**
+ * Observes an AI service through the four golden signals, on OpenTelemetry.
+ *
+ * @example
+ * const collector = new TelemetryCollector({ serviceName: "zoran-core", exporter: "prometheus", port: 9464 });
+ * await collector.start();
+ * await collector.trace("injection_4champs", async () => {
+ *   collector.recordSignal(GoldenSignals.TRAFFIC, 1024);
+ * });
+ * await collector.shutdown();
+ */
+export class TelemetryCollector {
+  /** `service.name` of every signal. */
+  readonly serviceName: string;
+  /** The OpenTelemetry meter provider: its readers see the golden-signal store too. */
+  readonly meterProvider: MeterProvider;
+  /** The OpenTelemetry tracer provider behind `trace()`. */
+  readonly tracerProvider: BasicTracerProvider;
+  /** A meter for the application's own instruments, exported beside the golden signals. */
+  readonly meter: Meter;
+  /** The golden-signal store (for exporters and benchmarks; prefer `recordSignal` and `series`). */
+  readonly store: GoldenSignalStore;
+
+  private readonly diag: DiagLogger;
+  private readonly disabled: boolean;
+  private readonly tracer: Tracer | undefined;
+  private readonly contextManager: AsyncLocalStorageContextManager;
+  private readonly reader: SnapshotReader;
+  private readonly exporters: TelemetryExporter[] = [];
+  private prometheus: PrometheusExporter | undefined;
+  private readonly probes: SaturationProbe[];
+  private readonly probeIntervalMs: number;
+  private readonly runtimeMetrics: boolean;
+  private readonly shutdownTimeoutMs: number;
+  private readonly operationNames = new Map<string, string>();
+  private readonly cardinalityLimit: number;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private stopRuntimeMetrics: (() => void) | undefined;
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: TelemetryCollectorOptions = {}) {
+    this.diag = options.diag ?? globalDiag;
+    this.disabled = options.disabled ?? envFlag("OTEL_SDK_DISABLED");
+    const resource = buildResource(options);
+    this.serviceName = String(resource.attributes["service.name"]);
+    this.cardinalityLimit = positiveInteger(options.cardinalityLimit) ?? 2000;
+    this.shutdownTimeoutMs = positiveInteger(options.shutdownTimeoutMs) ?? 5000;
+    this.store = new GoldenSignalStore({
+      resource,
+      cardinalityLimit: this.cardinalityLimit,
+      diag: this.diag,
+    });
+    this.contextManager = new AsyncLocalStorageContextManager().enable();
+
+    const setup: ExporterSetup = {
+      serviceName: this.serviceName,
+      resource,
+      producer: this.store,
+      collect: () => this.collect(),
+      diag: this.diag,
+      reportFailure: (exporter, error) => this.reportExportFailure(exporter, error),
+    };
+    for (const name of this.disabled ? [] : exporterList(options.exporter)) {
+      try {
+        if (name === "prometheus") {
+          const prometheus = createPrometheusExporter(setup, {
+            ...options.prometheus,
+            port:
+              options.port ?? options.prometheus?.port ?? envPort("OTEL_EXPORTER_PROMETHEUS_PORT") ?? 9464,
+            host:
+              options.host ??
+              options.prometheus?.host ??
+              (process.env.OTEL_EXPORTER_PROMETHEUS_HOST?.trim() || "127.0.0.1"),
+          });
+          this.prometheus = prometheus;
+          this.exporters.push(prometheus);
+          continue;
+        }
+        const factory = EXPORTER_FACTORIES[name as keyof typeof EXPORTER_FACTORIES];
+        if (factory === undefined) {
+          this.diag.error(
+            `zoran-telemetrie: unknown exporter "${String(name)}" ignored; use prometheus, otlp, json, csv, console or none`,
+          );
+          continue;
+        }
+        const exporterOptions = (options as Record<string, unknown>)[name] ?? {};
+        this.exporters.push(factory(setup, exporterOptions as never));
+      } catch (error) {
+        this.reportExportFailure(String(name), error);
+      }
+    }
+
+    this.reader = new SnapshotReader({
+      metricProducers: [this.store],
+      cardinalitySelector: () => this.cardinalityLimit,
+    });
+    const readers: MetricReader[] = [this.reader];
+    const spanProcessors = [];
+    for (const exporter of this.exporters) {
+      if (exporter.metricReader) readers.push(exporter.metricReader);
+      if (exporter.spanProcessor) spanProcessors.push(exporter.spanProcessor);
+    }
+    this.meterProvider = new MeterProvider({ resource, readers });
+    this.tracerProvider = new BasicTracerProvider({ resource, spanProcessors });
+    this.meter = this.meterProvider.getMeter(this.serviceName);
+    this.tracer =
+      options.tracing === false || this.disabled
+        ? undefined
+        : this.tracerProvider.getTracer(INSTRUMENTATION_SCOPE.name, INSTRUMENTATION_SCOPE.version);
+
+    const saturation = options.saturation === false || this.disabled ? undefined : (options.saturation ?? {});
+    this.probes = (saturation?.probes ?? ["cpu", "memory", "event_loop", "io"])
+      .filter((resource) => resource in PROBE_FACTORIES)
+      .map((resource) => PROBE_FACTORIES[resource]());
+    this.probeIntervalMs = positiveInteger(saturation?.intervalMs) ?? 1000;
+    this.runtimeMetrics = options.runtimeMetrics !== false && !this.disabled;
+  }
+
+  /** Base URL of the HTTP endpoint once started (e.g. `http://127.0.0.1:9464`), else undefined. */
+  get url(): string | undefined {
+    return this.prometheus?.url;
+  }
+
+  /**
+   * Runs `fn` as one operation inside an OpenTelemetry span named `name`, and records its golden
+   * signals: one request, its duration, and a `crash` error if `fn` throws. Returns what `fn`
+   * returns (a promise for async functions) and rethrows what it throws.
+   *
+   * @throws TypeError when `fn` is not a function (a programming error, like calling it).
+   */
+  trace<T>(name: string, fn: (span: Span) => T, options?: TraceOptions): T {
+    if (typeof fn !== "function") {
+      throw new TypeError(
+        `zoran-telemetrie: trace("${String(name).slice(0, 64)}", fn) needs a function, got ${typeof fn}`,
+      );
+    }
+    if (this.disabled) return fn(NON_RECORDING_SPAN);
+    let scope: OperationScope;
+    let span: Span;
+    let context: Context;
+    try {
+      const parent = this.contextManager.active();
+      const parentScope = parent.getValue(OPERATION_SCOPE_KEY) as OperationScope | undefined;
+      let exchange =
+        options?.exchange === undefined ? (parentScope?.exchangeIndex ?? 2) : exchangeIndex(options.exchange);
+      if (exchange < 0) {
+        this.store.drop("invalid_attribute", "trace", `exchange must be ai_ai, ai_human or none`);
+        exchange = 2;
+      }
+      const operation = this.operationName(name);
+      scope = new OperationScope(operation, exchange, performance.now());
+      context = parent.setValue(OPERATION_SCOPE_KEY, scope);
+      if (this.tracer !== undefined) {
+        span = this.tracer.startSpan(
+          operation,
+          exchange === 2
+            ? { kind: options?.kind }
+            : { kind: options?.kind, attributes: { "zoran.exchange": EXCHANGES[exchange]! } },
+          parent,
+        );
+        context = traceApi.setSpan(context, span);
+      } else {
+        span = NON_RECORDING_SPAN;
+      }
+    } catch (error) {
+      this.store.drop("internal_error", "trace", describeError(error));
+      return fn(NON_RECORDING_SPAN);
+    }
+
+    let result: T;
+    try {
+      result = this.contextManager.with(context, fn, undefined, span);
+    } catch (error) {
+      this.finish(scope, span, error, true);
+      throw error;
+    }
+    if (isThenable(result)) {
+      return result.then(
+        (value) => {
+          this.finish(scope, span, undefined, false);
+          return value;
+        },
+        (error: unknown) => {
+          this.finish(scope, span, error, true);
+          throw error;
+        },
+      ) as T;
+    }
+    this.finish(scope, span, undefined, false);
+    return result;
+  }
+
+  /**
+   * Records one golden-signal value. Never throws: bad input is dropped, reported once through
+   * OpenTelemetry's `diag`, and counted in `zoran_telemetry_dropped_total`.
+   *
+   * - LATENCY: seconds (>= 0). Inside `trace()` it replaces the measured duration.
+   * - ERROR_RATE: error share of one operation in [0, 1], with `error_type`. Outside `trace()` it
+   *   also counts one request.
+   * - TRAFFIC: a count of `kind` units (`bytes`, `tokens` with `direction`, `requests`).
+   * - SATURATION: a ratio in [0, 1] for `resource`.
+   */
+  recordSignal(signal: GoldenSignal, value: number, attributes?: SignalAttributes): void {
+    if (this.disabled) return;
+    try {
+      switch (signal) {
+        case "latency":
+          this.recordLatency(value, attributes);
+          return;
+        case "error_rate":
+          this.recordErrorRate(value, attributes);
+          return;
+        case "traffic":
+          this.recordTraffic(value, attributes);
+          return;
+        case "saturation":
+          this.recordSaturation(value, attributes);
+          return;
+        default:
+          this.store.drop(
+            "unknown_signal",
+            "unknown",
+            `recordSignal() takes one of ${[...SIGNAL_NAMES].join(", ")} (use GoldenSignals.*)`,
+          );
+      }
+    } catch (error) {
+      // Attribute getters and proxies can throw; the caller's code must not see it.
+      this.store.drop(
+        "internal_error",
+        typeof signal === "string" && SIGNAL_NAMES.has(signal) ? signal : "unknown",
+        describeError(error),
+      );
+    }
+  }
+
+  /**
+   * A pre-resolved handle for one signal and label set: `record(value)` skips the attribute
+   * lookup entirely (the fastest way to record a hot series; bench/record.bench.ts).
+   * Outside `trace()` semantics: LATENCY observes, ERROR_RATE counts a request, TRAFFIC adds,
+   * SATURATION sets.
+   */
+  series(signal: GoldenSignal, attributes?: SignalAttributes): SignalHandle {
+    return createSignalHandle(this.store, signal, attributes, this.disabled);
+  }
+
+  /** A fresh cumulative snapshot of every metric: the golden signals and the app's own instruments. */
+  async collect(): Promise<ResourceMetrics> {
+    try {
+      const { resourceMetrics, errors } = await this.reader.collect();
+      for (const error of errors)
+        this.diag.warn(`zoran-telemetrie: collection error: ${describeError(error)}`);
+      return resourceMetrics;
+    } catch (error) {
+      // After shutdown the SDK reader refuses to collect; the store still answers.
+      this.diag.debug(`zoran-telemetrie: SDK collection unavailable (${describeError(error)}); store only`);
+      return (await this.store.collect()).resourceMetrics;
+    }
+  }
+
+  /**
+   * The current snapshot as text: `prometheus` (text 0.0.4), `openmetrics`, `json` (one OTLP JSON
+   * line) or `csv`. Works before `start()` and with `exporter: "none"`.
+   */
+  async export(format: ExportFormat): Promise<string> {
+    const snapshot = await this.collect();
+    switch (format) {
+      case "prometheus":
+        return serializePrometheus(snapshot, { format: "text" });
+      case "openmetrics":
+        return serializePrometheus(snapshot, { format: "openmetrics" });
+      case "json":
+        return serializeJsonLines(snapshot);
+      case "csv":
+        return serializeCsv(snapshot);
+      default:
+        throw new TypeError(`zoran-telemetrie: export() format must be prometheus, openmetrics, json or csv`);
+    }
+  }
+
+  /**
+   * Serves `handler` on the Prometheus endpoint's port for GET/HEAD `path` (used by the live page
+   * and the alert API). Returns false when the collector has no HTTP endpoint.
+   */
+  addRoute(path: string, handler: RouteHandler): boolean {
+    if (this.prometheus === undefined) return false;
+    this.prometheus.addRoute(path, handler);
+    return true;
+  }
+
+  /**
+   * Starts the exporters (the endpoint listens, pushers begin) and the saturation probes, whose
+   * first sample is taken now. Rejects with a clear error (e.g. port in use); the host app keeps
+   * running, and `shutdown()` still resolves.
+   */
+  start(): Promise<void> {
+    if (this.starting === undefined) this.starting = this.doStart();
+    return this.starting;
+  }
+
+  /** Final flush of every exporter within the shutdown budget, then sockets closed and timers cleared. */
+  shutdown(): Promise<void> {
+    if (this.stopping === undefined) this.stopping = this.doShutdown();
+    return this.stopping;
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.disabled || this.stopping !== undefined) return;
+    const started: TelemetryExporter[] = [];
+    try {
+      for (const exporter of this.exporters) {
+        await exporter.start?.();
+        started.push(exporter);
+      }
+    } catch (error) {
+      await Promise.allSettled(started.map((exporter) => exporter.shutdown()));
+      throw error;
+    }
+    if (this.runtimeMetrics) {
+      try {
+        this.stopRuntimeMetrics = registerRuntimeMetrics(this.meter);
+      } catch (error) {
+        this.diag.warn(`zoran-telemetrie: runtime metrics unavailable: ${describeError(error)}`);
+      }
+    }
+    if (this.probes.length > 0) {
+      await this.sampleProbes();
+      this.probeTimer = setInterval(() => void this.sampleProbes(), this.probeIntervalMs);
+      this.probeTimer.unref();
+    }
+  }
+
+  private async doShutdown(): Promise<void> {
+    if (this.starting !== undefined) await this.starting.catch(() => undefined);
+    if (this.probeTimer !== undefined) clearInterval(this.probeTimer);
+    this.stopRuntimeMetrics?.();
+    const deadline = this.shutdownTimeoutMs;
+    await withinMs(Promise.allSettled(this.exporters.map((exporter) => exporter.forceFlush?.())), deadline);
+    await withinMs(
+      Promise.allSettled([
+        ...this.exporters.map((exporter) => exporter.shutdown()),
+        this.meterProvider.shutdown(),
+        this.tracerProvider.shutdown(),
+      ]),
+      deadline,
+    );
+    this.contextManager.disable();
+  }
+
+  private async sampleProbes(): Promise<void> {
+    for (const probe of this.probes) {
+      try {
+        const value = await probe.sample();
+        if (value !== undefined) this.store.saturation.get(probe.resource, 0).set(value);
+      } catch (error) {
+        this.diag.debug(`zoran-telemetrie: ${probe.resource} probe failed: ${describeError(error)}`);
+      }
+    }
+  }
+
+  private finish(scope: OperationScope, span: Span, error: unknown, threw: boolean): void {
+    try {
+      const latency =
+        scope.latencySeconds >= 0 ? scope.latencySeconds : (performance.now() - scope.startMs) / 1000;
+      let share = scope.errorShare > 0 ? scope.errorShare : 0;
+      let errorType = scope.errorTypeIndex;
+      if (threw) {
+        share = 1;
+        errorType = ERROR_TYPE_CRASH;
+      }
+      const outcome = share > 0 ? OUTCOME_ERROR : 0;
+      const slot = scope.exchangeIndex * OUTCOME_COUNT + outcome;
+      this.store.latency.get(scope.operation, slot).record(latency);
+      this.store.requests.get(scope.operation, slot).add(1);
+      if (share > 0)
+        this.store.errors.get(scope.operation, scope.exchangeIndex * ERROR_TYPE_COUNT + errorType).add(share);
+      if (span !== NON_RECORDING_SPAN) {
+        if (threw) {
+          // The exception's type only: its message and stack may hold the user's content.
+          const type = errorTypeName(error);
+          span.setAttribute("error.type", type);
+          span.addEvent("exception", { "exception.type": type });
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        } else if (share > 0) {
+          span.setAttribute("error.type", ERROR_TYPES[errorType]!);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+        span.end();
+      }
+    } catch (failure) {
+      this.store.drop("internal_error", "trace", describeError(failure));
+    }
+  }
+
+  private activeScope(): OperationScope | undefined {
+    return this.contextManager.active().getValue(OPERATION_SCOPE_KEY) as OperationScope | undefined;
+  }
+
+  private recordLatency(value: number, attributes: SignalAttributes | undefined): void {
+    if (!(typeof value === "number" && value >= 0 && value < Number.POSITIVE_INFINITY)) {
+      this.store.drop("invalid_value", "latency", "LATENCY must be a finite number of seconds >= 0");
+      return;
+    }
+    const scope = this.activeScope();
+    if (scope !== undefined) {
+      scope.latencySeconds = value;
+      return;
+    }
+    const operation = this.freeText(attributes?.operation, "latency");
+    const exchange = this.closedSet(exchangeIndex(attributes?.exchange), 2, "latency", "exchange");
+    const outcome = this.closedSet(outcomeIndex(attributes?.outcome), 0, "latency", "outcome");
+    this.store.latency.get(operation, exchange * OUTCOME_COUNT + outcome).record(value);
+  }
+
+  private recordErrorRate(value: number, attributes: SignalAttributes | undefined): void {
+    if (!(typeof value === "number" && value >= 0 && value <= 1)) {
+      this.store.drop("invalid_value", "error_rate", "ERROR_RATE must be a number in [0, 1]");
+      return;
+    }
+    const errorType = this.closedSet(
+      errorTypeIndex(attributes?.error_type),
+      ERROR_TYPE_OTHER,
+      "error_rate",
+      "error_type",
+    );
+    const scope = this.activeScope();
+    if (scope !== undefined) {
+      scope.errorShare = value;
+      scope.errorTypeIndex = errorType;
+      return;
+    }
+    const operation = this.freeText(attributes?.operation, "error_rate");
+    const exchange = this.closedSet(exchangeIndex(attributes?.exchange), 2, "error_rate", "exchange");
+    const outcome = value > 0 ? OUTCOME_ERROR : 0;
+    this.store.requests.get(operation, exchange * OUTCOME_COUNT + outcome).add(1);
+    if (value > 0) this.store.errors.get(operation, exchange * ERROR_TYPE_COUNT + errorType).add(value);
+  }
+
+  private recordTraffic(value: number, attributes: SignalAttributes | undefined): void {
+    if (!(typeof value === "number" && value >= 0 && value < Number.POSITIVE_INFINITY)) {
+      this.store.drop("invalid_value", "traffic", "TRAFFIC must be a finite count >= 0");
+      return;
+    }
+    const scope = this.activeScope();
+    const operation = scope?.operation ?? this.freeText(attributes?.operation, "traffic");
+    const exchange =
+      scope?.exchangeIndex ?? this.closedSet(exchangeIndex(attributes?.exchange), 2, "traffic", "exchange");
+    const kind = attributes?.kind;
+    if (kind === undefined || kind === "bytes") {
+      const direction = this.closedSet(directionIndex(attributes?.direction), 2, "traffic", "direction");
+      this.store.exchangeSize.get(operation, exchange * DIRECTIONS.length + direction).add(value);
+    } else if (kind === "tokens") {
+      const direction = this.closedSet(directionIndex(attributes?.direction), 2, "traffic", "direction");
+      this.store.tokens.get(operation, exchange * DIRECTIONS.length + direction).add(value);
+    } else if (kind === "requests") {
+      const outcome = this.closedSet(outcomeIndex(attributes?.outcome), 0, "traffic", "outcome");
+      this.store.requests.get(operation, exchange * OUTCOME_COUNT + outcome).add(value);
+    } else {
+      this.store.drop(
+        "invalid_attribute",
+        "traffic",
+        "TRAFFIC kind must be bytes, tokens or requests; value dropped",
+      );
+    }
+  }
+
+  private recordSaturation(value: number, attributes: SignalAttributes | undefined): void {
+    if (!(typeof value === "number" && value >= 0 && value <= 1)) {
+      this.store.drop("invalid_value", "saturation", "SATURATION must be a ratio in [0, 1]");
+      return;
+    }
+    const raw = attributes?.resource;
+    let resource = "custom";
+    if (typeof raw === "string") resource = raw;
+    else if (raw !== undefined)
+      this.store.drop("invalid_attribute", "saturation", "resource must be a string");
+    this.store.saturation.get(resource, 0).set(value);
+  }
+
+  /** A free-text label value: strings pass (the store scrubs them once), anything else is `none`. */
+  private freeText(value: unknown, signal: string): string {
+    if (value === undefined) return NONE;
+    if (typeof value === "string") return value;
+    this.store.drop("invalid_attribute", signal, "operation must be a string");
+    return NONE;
+  }
+
+  /** A closed-set index, or `fallback` (counted as a dropped attribute) when the value is outside the set. */
+  private closedSet(index: number, fallback: number, signal: string, key: string): number {
+    if (index >= 0) return index;
+    this.store.drop("invalid_attribute", signal, `${key} is outside its closed set`);
+    return fallback;
+  }
+
+  /** Scrubbed span/operation name, cached (bounded) so `trace()` scrubs a name once. */
+  private operationName(name: unknown): string {
+    if (typeof name !== "string") {
+      this.store.drop("invalid_attribute", "trace", "trace() name must be a string");
+      return NONE;
+    }
+    let clean = this.operationNames.get(name);
+    if (clean === undefined) {
+      clean = scrubValue(name) || NONE;
+      if (this.operationNames.size < this.cardinalityLimit * 2) this.operationNames.set(name, clean);
+    }
+    return clean;
+  }
+
+  private reportExportFailure(exporter: string, error: unknown): void {
+    this.store.exportFailed(exporter);
+    this.diag.error(`zoran-telemetrie: ${exporter} exporter failed: ${describeError(error)}`);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+function errorTypeName(error: unknown): string {
+  const name =
+    error instanceof Error
+      ? error.constructor?.name || error.name || "Error"
+      : error === null
+        ? "null"
+        : typeof error;
+  return scrubValue(String(name), 64) || "Error";
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function positiveInteger(value: number | undefined): number | undefined {
+  return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever is first; never rejects. */
+async function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,48 @@
+import { DIRECTIONS, ERROR_TYPES, EXCHANGES, OUTCOMES } from "./label-values.js";
+
+/**
+ * Closed-set label values to small integers, so a series is found by array index.
+ * Each returns -1 for a value outside its set; `undefined` means "not given" and takes the default.
+ * Written as comparisons, not a Map: measured faster for sets of <= 6 short strings.
+ */
+
+/** `ai_ai` 0, `ai_human` 1, `none` (or not given) 2. */
+export function exchangeIndex(value: unknown): number {
+  if (value === undefined || value === "none") return 2;
+  if (value === "ai_ai") return 0;
+  if (value === "ai_human") return 1;
+  return -1;
+}
+
+/** `ok` (or not given) 0, `error` 1. */
+export function outcomeIndex(value: unknown): number {
+  if (value === undefined || value === "ok") return 0;
+  if (value === "error") return 1;
+  return -1;
+}
+
+/** Position in {@link ERROR_TYPES}; not given is `other` (5). */
+export function errorTypeIndex(value: unknown): number {
+  if (value === undefined) return 5;
+  if (typeof value !== "string") return -1;
+  return (ERROR_TYPES as readonly string[]).indexOf(value);
+}
+
+/** `input` 0, `output` 1, `none` (or not given) 2. */
+export function directionIndex(value: unknown): number {
+  if (value === undefined || value === "none") return 2;
+  if (value === "input") return 0;
+  if (value === "output") return 1;
+  return -1;
+}
+
+export const EXCHANGE_COUNT = EXCHANGES.length;
+export const OUTCOME_COUNT = OUTCOMES.length;
+export const ERROR_TYPE_COUNT = ERROR_TYPES.length;
+export const DIRECTION_COUNT = DIRECTIONS.length;
+/** Index of `error` in {@link OUTCOMES}. */
+export const OUTCOME_ERROR = 1;
+/** Index of `crash` in {@link ERROR_TYPES}. */
+export const ERROR_TYPE_CRASH = ERROR_TYPES.indexOf("crash");
+/** Index of `other` in {@link ERROR_TYPES}. */
+export const ERROR_TYPE_OTHER = ERROR_TYPES.indexOf("other");
