@@ -1,9 +1,12 @@
 import {
   type Context,
+  context,
   type DiagLogger,
   diag as globalDiag,
   INVALID_SPAN_CONTEXT,
   type Meter,
+  metrics,
+  propagation,
   type Span,
   type SpanKind,
   SpanStatusCode,
@@ -11,6 +14,7 @@ import {
   trace as traceApi,
 } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { MeterProvider, MetricReader, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { serializeCsv } from "../exporters/csv/csv-serializer.js";
@@ -127,7 +131,11 @@ export class TelemetryCollector {
   private readonly diag: DiagLogger;
   private readonly disabled: boolean;
   private readonly tracer: Tracer | undefined;
-  private readonly contextManager: AsyncLocalStorageContextManager;
+  /**
+   * The context manager (AsyncLocalStorage) that carries spans and operations across async
+   * calls. Instrumentation reads the active context from it; `register()` makes it global.
+   */
+  readonly contextManager: AsyncLocalStorageContextManager;
   private readonly reader: SnapshotReader;
   private readonly exporters: TelemetryExporter[] = [];
   private prometheus: PrometheusExporter | undefined;
@@ -218,6 +226,32 @@ export class TelemetryCollector {
       .map((resource) => PROBE_FACTORIES[resource]());
     this.probeIntervalMs = positiveInteger(saturation?.intervalMs) ?? 1000;
     this.runtimeMetrics = options.runtimeMetrics !== false && !this.disabled;
+  }
+
+  /**
+   * Makes this collector's providers, context manager and W3C trace-context propagator the
+   * OpenTelemetry globals, so OpenTelemetry auto-instrumentations (e.g. instrumentation-http)
+   * and code using `@opentelemetry/api` directly feed the same pipeline. Returns false (and
+   * changes nothing more) when another SDK already registered its globals.
+   */
+  register(): boolean {
+    if (this.disabled) return false;
+    const ok = [
+      context.setGlobalContextManager(this.contextManager),
+      traceApi.setGlobalTracerProvider(this.tracerProvider),
+      metrics.setGlobalMeterProvider(this.meterProvider),
+      propagation.setGlobalPropagator(
+        new CompositePropagator({
+          propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+        }),
+      ),
+    ];
+    if (ok.includes(false)) {
+      this.diag.warn(
+        "zoran-telemetrie: register(): some OpenTelemetry globals were already set and were kept",
+      );
+    }
+    return !ok.includes(false);
   }
 
   /** Base URL of the HTTP endpoint once started (e.g. `http://127.0.0.1:9464`), else undefined. */
