@@ -1,0 +1,92 @@
+/**
+ * PromQL building blocks for the generated dashboards. Every helper aggregates so that the
+ * result stays correct across many instances: rates are summed, quantiles are taken over the
+ * summed bucket rates, ratios divide two sums (never an average of per-instance ratios or
+ * quantiles).
+ */
+import type { MetricDefinition } from "../signals/metric-definitions.js";
+
+/** Label matchers, written `key=~"value"` and joined into a `{...}` selector. */
+export type LabelMatchers = Readonly<Record<string, string>>;
+
+/** Template variable holding Grafana's rate window, sized from the scrape interval. */
+export const RATE_INTERVAL = "$__rate_interval";
+
+/** The Prometheus series name of a metric's histogram buckets (`<family>_bucket`). */
+export function bucketSeries(metric: MetricDefinition): string {
+  return `${metric.promName}_bucket`;
+}
+
+/** `{a=~"x", b=~"y"}`: regex matchers, so a Grafana multi-value or "All" (`.*`) value fits. */
+export function selector(matchers: LabelMatchers): string {
+  const parts = Object.entries(matchers).map(([key, value]) => `${key}=~"${value}"`);
+  return parts.length === 0 ? "" : `{${parts.join(", ")}}`;
+}
+
+function groupBy(labels: readonly string[]): string {
+  return labels.length === 0 ? "" : ` by (${labels.join(", ")})`;
+}
+
+/** Options shared by the rate-based helpers. */
+export interface RateQueryOptions {
+  /** Label matchers of the selector. */
+  readonly matchers: LabelMatchers;
+  /** Labels kept after summing; none sums everything into one series. @default [] */
+  readonly by?: readonly string[];
+  /** Range of `rate()`. @default "$__rate_interval" */
+  readonly window?: string;
+}
+
+/** `sum by (...) (rate(series{...}[window]))`: per-second rate summed across instances. */
+export function sumRate(series: string, options: RateQueryOptions): string {
+  const window = options.window ?? RATE_INTERVAL;
+  return `sum${groupBy(options.by ?? [])} (rate(${series}${selector(options.matchers)}[${window}]))`;
+}
+
+/** Options of {@link ratioOfRates}. */
+export interface RatioQueryOptions extends RateQueryOptions {
+  /** Labels of the denominator when the numerator has more (e.g. `error_type`); joined with `group_left`. */
+  readonly denominatorBy?: readonly string[];
+}
+
+/**
+ * `sum(rate(numerator)) / sum(rate(denominator))`, the share of one counter in another (the error
+ * ratio). A group with requests but no error series yet reads 0 instead of disappearing: the
+ * numerator falls back to the denominator times 0 for those groups.
+ */
+export function ratioOfRates(numerator: string, denominator: string, options: RatioQueryOptions): string {
+  const num = sumRate(numerator, options);
+  const den = sumRate(denominator, { ...options, by: options.denominatorBy ?? options.by ?? [] });
+  if (options.denominatorBy !== undefined) {
+    // Numerator keeps extra labels (error_type): match on the shared ones, one denominator per group.
+    return `${num} / on(${options.denominatorBy.join(", ")}) group_left ${den}`;
+  }
+  return `(${num} or ${den} * 0) / ${den}`;
+}
+
+/** Options of {@link histogramQuantile}. */
+export interface QuantileQueryOptions extends RateQueryOptions {
+  /** The quantile, in (0, 1), e.g. 0.95. */
+  readonly quantile: number;
+}
+
+/**
+ * `histogram_quantile(q, sum by (le, ...) (rate(<family>_bucket{...}[window])))`: the quantile of the
+ * merged distribution of every instance (the only correct way to aggregate quantiles).
+ */
+export function histogramQuantile(metric: MetricDefinition, options: QuantileQueryOptions): string {
+  const by = ["le", ...(options.by ?? [])];
+  return `histogram_quantile(${options.quantile}, ${sumRate(bucketSeries(metric), { ...options, by })})`;
+}
+
+/** `sum by (le) (increase(<family>_bucket{...}[window]))`: latency heatmap cells per time step. */
+export function bucketIncrease(metric: MetricDefinition, options: RateQueryOptions): string {
+  const window = options.window ?? RATE_INTERVAL;
+  const series = `${bucketSeries(metric)}${selector(options.matchers)}`;
+  return `sum${groupBy(["le", ...(options.by ?? [])])} (increase(${series}[${window}]))`;
+}
+
+/** `max by (...) (gauge{...})`: the busiest value of a ratio gauge, per group. */
+export function maxGauge(series: string, options: Omit<RateQueryOptions, "window">): string {
+  return `max${groupBy(options.by ?? [])} (${series}${selector(options.matchers)})`;
+}

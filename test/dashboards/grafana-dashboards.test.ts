@@ -1,0 +1,186 @@
+import type { Dashboard as SchemaDashboard } from "@grafana/schema";
+import { describe, expect, it } from "vitest";
+import {
+  buildGrafanaDashboards,
+  DATASOURCE_VARIABLE,
+  GRAFANA_DASHBOARD_UIDS,
+} from "../../src/dashboards/grafana-dashboards.js";
+import { GOLDEN_SIGNAL_METRICS } from "../../src/signals/metric-definitions.js";
+
+const dashboards = buildGrafanaDashboards();
+
+/**
+ * A type as its JSON: enums become their values, methods disappear. The two Grafana type
+ * libraries declare their own (nominal) enums, so they only compare once serialized.
+ */
+type Json<T> = T extends string
+  ? `${T}`
+  : T extends boolean | null | undefined
+    ? T
+    : T extends number
+      ? number
+      : T extends readonly (infer U)[]
+        ? Json<U>[]
+        : { [K in keyof T as T[K] extends (...args: never[]) => unknown ? never : K]: Json<T[K]> };
+
+/** The value as written to disk, typed as such. */
+function toJson<T>(value: T): Json<T> {
+  return JSON.parse(JSON.stringify(value)) as Json<T>;
+}
+
+// Compile-time check (`tsc --noEmit -p .`): the generated dashboards are classic dashboards as
+// @grafana/schema types them. Left out: `annotations` and `gnetId`, which the two libraries type
+// differently and which the generator never fills (asserted below).
+const schemaView: Json<SchemaDashboard>[] = Object.values(dashboards).map(
+  ({ annotations: _annotations, gnetId: _gnetId, ...rest }) => toJson(rest),
+);
+const typed = schemaView as unknown as SchemaDashboard[];
+
+interface Target {
+  expr?: string;
+  refId?: string;
+  datasource?: { type?: string; uid?: string };
+}
+interface PanelLike {
+  id?: number;
+  type: string;
+  title?: string;
+  datasource?: { type?: string; uid?: string };
+  targets?: Target[];
+  fieldConfig?: { defaults?: { unit?: string; thresholds?: { steps?: { value: number | null }[] } } };
+}
+
+function panelsOf(dashboard: SchemaDashboard): PanelLike[] {
+  return (dashboard.panels ?? []) as PanelLike[];
+}
+
+const dataPanels = typed.flatMap((d) => panelsOf(d).filter((p) => p.type !== "row"));
+const exprs = dataPanels.flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? ""));
+
+describe("buildGrafanaDashboards", () => {
+  it("produces the overview and the per-operation drill-down, keyed by file name", () => {
+    expect(Object.keys(dashboards).sort()).toEqual([
+      "zoran-golden-signals-overview.json",
+      "zoran-operation-drilldown.json",
+    ]);
+    expect(typed.map((d) => d.uid).sort()).toEqual(Object.values(GRAFANA_DASHBOARD_UIDS).sort());
+  });
+
+  it("leaves annotations and gnetId unset (the parts the schema type check skips)", () => {
+    for (const dashboard of Object.values(dashboards)) {
+      expect(dashboard.gnetId).toBeUndefined();
+      expect(dashboard.annotations?.list ?? []).toEqual([]);
+    }
+  });
+
+  it("writes classic dashboard JSON of schemaVersion 39 or later", () => {
+    for (const dashboard of typed) expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(39);
+  });
+
+  it("offers a Prometheus data source variable and job/instance/operation/exchange filters", () => {
+    for (const dashboard of typed) {
+      const list = dashboard.templating?.list ?? [];
+      expect(list.map((v) => v.name)).toEqual([
+        DATASOURCE_VARIABLE,
+        "job",
+        "instance",
+        "operation",
+        "exchange",
+      ]);
+      expect(list[0]).toMatchObject({ type: "datasource", query: "prometheus" });
+      for (const variable of list.slice(1)) {
+        expect(variable).toMatchObject({ type: "query", multi: true, includeAll: true, allValue: ".*" });
+      }
+    }
+  });
+
+  it("points every panel and query at the data source variable", () => {
+    for (const panel of dataPanels) {
+      expect(panel.datasource, panel.title).toEqual({
+        type: "prometheus",
+        uid: `\${${DATASOURCE_VARIABLE}}`,
+      });
+      for (const target of panel.targets ?? []) expect(target.datasource).toEqual(panel.datasource);
+    }
+  });
+
+  it("gives every panel a unique id and every query a refId", () => {
+    for (const dashboard of typed) {
+      const ids = panelsOf(dashboard).map((p) => p.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.every((id) => typeof id === "number" && id > 0)).toBe(true);
+    }
+    for (const panel of dataPanels) for (const t of panel.targets ?? []) expect(t.refId).toMatch(/^[A-Z]$/);
+  });
+
+  it("queries only the golden-signal families of src/signals", () => {
+    const known = new Set(GOLDEN_SIGNAL_METRICS.flatMap((m) => [m.promName, `${m.promName}_bucket`]));
+    for (const expr of exprs) {
+      const names = expr.match(/\bzoran_[a-z_]+/g) ?? [];
+      expect(names.length, expr).toBeGreaterThan(0);
+      for (const name of names) expect(known, expr).toContain(name);
+    }
+  });
+
+  it("aggregates across instances: summed rates, quantiles over summed buckets, no averages", () => {
+    for (const expr of exprs) {
+      expect(expr).not.toMatch(/\bavg\b/);
+      for (const rate of expr.matchAll(/(\w+)(?: by \([^)]*\))? \((?:rate|increase)\(/g)) {
+        expect(rate[1], expr).toBe("sum");
+      }
+      for (const quantile of expr.matchAll(/histogram_quantile\([\d.]+, (\w+) by \(le\b/g)) {
+        expect(quantile[1]).toBe("sum");
+      }
+      if (expr.includes("histogram_quantile"))
+        expect(expr).toMatch(/histogram_quantile\([\d.]+, sum by \(le/);
+    }
+  });
+
+  it("computes the error ratio as summed error rate over summed request rate", () => {
+    const ratios = exprs.filter((e) => e.includes("zoran_errors_total"));
+    expect(ratios.length).toBeGreaterThanOrEqual(5);
+    for (const expr of ratios) {
+      expect(expr).toMatch(/^\(?sum[^/]*rate\(zoran_errors_total.*\/ .*sum[^/]*\(rate\(zoran_requests_total/);
+    }
+  });
+
+  it("shows the latency p50, p95 and p99 and a latency heatmap", () => {
+    const overview = dashboards["zoran-golden-signals-overview.json"] as SchemaDashboard;
+    const quantiles = panelsOf(overview).find((p) => p.title === "Latency p50 / p95 / p99");
+    expect(quantiles?.targets?.map((t) => t.expr?.slice(0, 24))).toEqual([
+      "histogram_quantile(0.5, ",
+      "histogram_quantile(0.95,",
+      "histogram_quantile(0.99,",
+    ]);
+    const heatmap = panelsOf(overview).find((p) => p.type === "heatmap");
+    expect(heatmap?.targets?.[0]).toMatchObject({ format: "heatmap", legendFormat: "{{le}}" });
+  });
+
+  it("shows the saturation of cpu, memory, event_loop and io", () => {
+    const overview = dashboards["zoran-golden-signals-overview.json"] as SchemaDashboard;
+    const titles = panelsOf(overview).map((p) => p.title);
+    for (const resource of ["cpu", "memory", "event_loop", "io"])
+      expect(titles).toContain(`Saturation: ${resource}`);
+  });
+
+  it("sets units by signal and thresholds on latency, error ratio and saturation", () => {
+    for (const panel of dataPanels) {
+      const unit = panel.fieldConfig?.defaults?.unit;
+      const expr = panel.targets?.[0]?.expr ?? "";
+      if (panel.type === "heatmap") continue;
+      if (expr.includes("zoran_errors_total") || expr.includes("zoran_saturation_ratio")) {
+        expect(unit, panel.title).toBe("percentunit");
+      } else if (expr.includes("histogram_quantile")) {
+        expect(unit, panel.title).toBe("s");
+      } else if (expr.includes("zoran_requests_total")) {
+        expect(unit, panel.title).toBe("reqps");
+      } else if (expr.includes("zoran_exchange_size_bytes_total")) {
+        expect(unit, panel.title).toBe("Bps");
+      }
+      if (unit === "percentunit" || unit === "s") {
+        const steps = panel.fieldConfig?.defaults?.thresholds?.steps ?? [];
+        expect(steps.length, panel.title).toBe(3);
+      }
+    }
+  });
+});

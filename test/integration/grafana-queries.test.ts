@@ -1,0 +1,269 @@
+/**
+ * Every query of every generated Grafana panel, run through a real Prometheus 2.42 that has
+ * scraped a running app for a while: each must parse and return data. The panels are read from
+ * the generator's output, so a new panel is checked without touching this file.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildGrafanaDashboards } from "../../src/dashboards/grafana-dashboards.js";
+import { REQUESTS_METRIC } from "../../src/signals/metric-definitions.js";
+import { type FixtureApp, startFixtureApp } from "../dashboards/golden-signal-fixture-app.js";
+import { requireBinary } from "../helpers/require-binary.js";
+
+const prometheusBin = requireBinary("prometheus");
+const REPO = join(import.meta.dirname, "..", "..");
+const DEMO_READY =
+  existsSync(join(REPO, "src/collector/telemetry-collector.ts")) && existsSync(join(REPO, "src/cli/main.ts"));
+const SCRAPE_JOB = "zoran-dashboards-test";
+const INSTANCES = 2;
+
+interface PanelQuery {
+  readonly name: string;
+  readonly expr: string;
+}
+
+interface PanelLike {
+  readonly title?: string;
+  readonly type?: string;
+  readonly targets?: readonly { expr?: string; refId?: string }[];
+}
+
+/** Grafana's interpolation, with every template variable at "All" (`.*`) and a 10 s rate window. */
+function substitute(expr: string): string {
+  return expr
+    .replaceAll("$__rate_interval", "10s")
+    .replace(/\$\{?(job|instance|operation|exchange)\}?/g, ".*");
+}
+
+const panelQueries: PanelQuery[] = [];
+const variableQueries: PanelQuery[] = [];
+for (const [file, dashboard] of Object.entries(buildGrafanaDashboards())) {
+  for (const panel of (dashboard.panels ?? []) as PanelLike[]) {
+    for (const target of panel.targets ?? []) {
+      if (target.expr === undefined) continue;
+      panelQueries.push({ name: `${file} > ${panel.title} (${target.refId})`, expr: target.expr });
+    }
+  }
+  for (const variable of dashboard.templating?.list ?? []) {
+    if (variable.type === "query" && typeof variable.query === "string") {
+      variableQueries.push({ name: `${file} > $${variable.name}`, expr: variable.query });
+    }
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `check` every 200 ms until it returns true or `timeoutMs` passes. */
+async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`,
+  );
+}
+
+interface PromResponse {
+  status: string;
+  error?: string;
+  data: { resultType: string; result: { metric: Record<string, string>; values?: [number, string][] }[] };
+}
+
+/** A scrape target: a demo process (once the collector exists) or the in-test fixture app. */
+interface Target {
+  readonly address: string;
+  stop(): Promise<void>;
+}
+
+async function startDemo(): Promise<Target> {
+  const port = await freePort();
+  const child = spawn(
+    join(REPO, "node_modules/.bin/tsx"),
+    ["src/cli/main.ts", "demo", "--port", String(port)],
+    {
+      cwd: REPO,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (chunk) => {
+    stderr += String(chunk);
+  });
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitFor(`the demo on ${address}`, 20_000, async () => {
+      if (child.exitCode !== null) throw new Error(`demo exited ${child.exitCode}: ${stderr}`);
+      return (await fetch(`http://${address}/metrics`)).ok;
+    });
+  } catch (error) {
+    child.kill("SIGTERM");
+    throw error;
+  }
+  return { address, stop: () => stopChild(child) };
+}
+
+async function startFixture(): Promise<Target> {
+  const app: FixtureApp = await startFixtureApp();
+  return { address: app.target, stop: () => app.close() };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+describe.skipIf(!prometheusBin)("Grafana dashboard queries on a real Prometheus", () => {
+  const targets: Target[] = [];
+  let prometheus: ChildProcess | undefined;
+  let prometheusUrl = "";
+  let dataDir = "";
+
+  async function api(path: string, params: Record<string, string>): Promise<PromResponse> {
+    const response = await fetch(`${prometheusUrl}${path}`, {
+      method: "POST",
+      body: new URLSearchParams(params),
+    });
+    return (await response.json()) as PromResponse;
+  }
+
+  async function rangeQuery(expr: string): Promise<PromResponse> {
+    const end = Date.now() / 1000;
+    return api("/api/v1/query_range", {
+      query: expr,
+      start: String(end - 15),
+      end: String(end),
+      step: "1",
+    });
+  }
+
+  beforeAll(async () => {
+    console.info(
+      DEMO_READY
+        ? "[grafana-queries] scraping the demo"
+        : "[grafana-queries] collector not there yet: scraping the fixture app",
+    );
+    for (let i = 0; i < INSTANCES; i++) targets.push(DEMO_READY ? await startDemo() : await startFixture());
+
+    dataDir = mkdtempSync(join(tmpdir(), "zoran-prometheus-"));
+    const config = join(dataDir, "prometheus.yml");
+    writeFileSync(
+      config,
+      [
+        "global:",
+        "  scrape_interval: 1s",
+        "  evaluation_interval: 1s",
+        "scrape_configs:",
+        `  - job_name: ${SCRAPE_JOB}`,
+        "    static_configs:",
+        `      - targets: [${targets.map((t) => `"${t.address}"`).join(", ")}]`,
+        "",
+      ].join("\n"),
+    );
+    const port = await freePort();
+    prometheusUrl = `http://127.0.0.1:${port}`;
+    prometheus = spawn(
+      prometheusBin!,
+      [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${join(dataDir, "data")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        "--log.level=warn",
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    prometheus.stderr?.on("data", (chunk) => {
+      stderr += String(chunk);
+    });
+    await waitFor("Prometheus ready", 20_000, async () => {
+      if (prometheus?.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`);
+      return (await fetch(`${prometheusUrl}/-/ready`)).ok;
+    });
+    // Enough history for a 10 s rate window on every instance: at least 6 scrapes of each.
+    await waitFor("six scrapes of every instance", 40_000, async () => {
+      const res = await api("/api/v1/query", {
+        query: `count_over_time(sum by (instance) (${REQUESTS_METRIC.promName}{job="${SCRAPE_JOB}"})[10s:1s])`,
+      });
+      const ready = res.data.result.filter(
+        (r) => Number((r as unknown as { value: [number, string] }).value[1]) >= 6,
+      );
+      return ready.length >= INSTANCES;
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    if (prometheus) await stopChild(prometheus);
+    for (const target of targets) await target.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("finds queries to check in the generated dashboards", () => {
+    expect(panelQueries.length).toBeGreaterThanOrEqual(20);
+    expect(variableQueries.length).toBe(8);
+  });
+
+  it.each(panelQueries)("$name parses and returns data", async ({ expr }) => {
+    const res = await rangeQuery(substitute(expr));
+    expect(res.error, expr).toBeUndefined();
+    expect(res.status).toBe("success");
+    expect(res.data.result.length, `no series for ${expr}`).toBeGreaterThan(0);
+    const finite = res.data.result
+      .flatMap((series) => series.values ?? [])
+      .filter(([, v]) => Number.isFinite(Number(v)));
+    expect(finite.length, `only NaN/Inf values for ${expr}`).toBeGreaterThan(0);
+  });
+
+  it.each(variableQueries)("$name lists values", async ({ expr }) => {
+    const match = /^label_values\((.+), (\w+)\)$/.exec(substitute(expr));
+    expect(match, expr).not.toBeNull();
+    const [, selector, label] = match as unknown as [string, string, string];
+    const response = await fetch(
+      `${prometheusUrl}/api/v1/label/${label}/values?${new URLSearchParams({ "match[]": selector })}`,
+    );
+    const body = (await response.json()) as { status: string; data: string[] };
+    expect(body.status).toBe("success");
+    expect(body.data.length).toBeGreaterThan(0);
+  });
+
+  it("sums the request rate of every instance in the overview", async () => {
+    const overview = panelQueries.find((q) => q.name.endsWith("> Request rate (A)"));
+    expect(overview).toBeDefined();
+    // Both at the same evaluation time, or the two rates differ by the traffic in between.
+    const time = String(Date.now() / 1000);
+    const total = await api("/api/v1/query", { query: substitute(overview!.expr), time });
+    const perInstance = await api("/api/v1/query", {
+      time,
+      query: `sum by (instance) (rate(${REQUESTS_METRIC.promName}{job="${SCRAPE_JOB}"}[10s]))`,
+    });
+    const value = (r: PromResponse, i: number) =>
+      Number((r.data.result[i] as unknown as { value: [number, string] }).value[1]);
+    expect(perInstance.data.result.length).toBe(INSTANCES);
+    const sum = perInstance.data.result.reduce((acc, _r, i) => acc + value(perInstance, i), 0);
+    expect(value(total, 0)).toBeCloseTo(sum, 6);
+  });
+});
