@@ -1,0 +1,378 @@
+import { diag } from "@opentelemetry/api";
+import { labelSetKey } from "../window/label-matcher.js";
+import type { SignalSelector, WindowValue } from "../window/window-query.js";
+import type { WindowStore } from "../window/window-store.js";
+import type { AlertRule, Comparison } from "./alert-rule.js";
+import type { AlertNotification, AlertState, AlertStatus, Notifier } from "./alert-state.js";
+import { type DeliveryOptions, DeliveryQueue, type DeliveryStats } from "./delivery-queue.js";
+import { expandTemplate, fingerprintLabels } from "./expand-template.js";
+
+/** Options of {@link AlertingEngine}. */
+export interface AlertingEngineOptions {
+  /** Validated rules (from `loadRules()`, `defaultRules()`, `sloRules()`). */
+  readonly rules: readonly AlertRule[];
+  /** Goes into every alert as the `service` label. */
+  readonly serviceName: string;
+  /** Where notifications go. @default [] */
+  readonly notifiers?: readonly Notifier[];
+  /** The window store the rules query; the caller ingests snapshots into it. */
+  readonly window: WindowStore;
+  /** Clock in epoch milliseconds. @default Date.now */
+  readonly clock?: () => number;
+  /** How often a firing alert is notified again while it keeps firing, in milliseconds. @default 14400000 (4 h) */
+  readonly repeatIntervalMs?: number;
+  /** Link carried by every alert (e.g. the live page's URL). @default "" */
+  readonly generatorURL?: string;
+  /** How long a resolved alert stays visible in `states()`, in milliseconds. @default 900000 (15 min) */
+  readonly resolvedRetentionMs?: number;
+  /** Retries, backoff, timeouts and queue bound of deliveries. */
+  readonly delivery?: DeliveryOptions;
+  /** Longest time `shutdown()` waits for deliveries in flight, in milliseconds. @default 5000 */
+  readonly shutdownTimeoutMs?: number;
+  /** Called when a notifier gives up on a batch (also reported through `diag`). */
+  readonly onDeliveryError?: (notifier: string, error: Error) => void;
+}
+
+interface AlertInstance {
+  readonly ruleIndex: number;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly fingerprint: string;
+  status: AlertStatus;
+  value: number | null;
+  activeAt?: number;
+  firedAt?: number;
+  resolvedAt?: number;
+  lastHeldAt?: number;
+  lastEvaluatedAt?: number;
+  /** Per notifier: when it was last sent this alert as firing. */
+  readonly lastSentMs: number[];
+}
+
+interface Observation {
+  readonly byLabels: Readonly<Record<string, string>>;
+  readonly value: number;
+  /** The condition that starts an alert. */
+  readonly breached: boolean;
+  /** The looser condition that keeps a pending or firing alert (hysteresis). */
+  readonly held: boolean;
+}
+
+/**
+ * Evaluates alert rules over a {@link WindowStore} and notifies. Each rule yields one alert per
+ * label set (per `by` values), which moves through these states at each `evaluate()`:
+ *
+ * ```
+ * inactive --condition--> pending --held for `for`--> firing --not held for `keepFiringFor`--> resolved
+ *     ^                      |                          |  (repeat every repeatIntervalMs)      |
+ *     +----not held----------+                          +------------<---condition---<----------+ (via pending)
+ * ```
+ *
+ * The condition is `value <comparison> threshold`; once pending or firing, the alert is held
+ * while `value <comparison> resolveThreshold` (hysteresis). A notification goes out when an alert
+ * fires, again every repeat interval while it fires, and once when it resolves. Deliveries run in
+ * the background (see `DeliveryQueue`), so `evaluate()` never waits on the network and never throws.
+ *
+ * @example
+ * const engine = new AlertingEngine({ rules: defaultRules(), serviceName: "chat", window: store,
+ *   notifiers: [createConsoleNotifier()] });
+ * store.ingest(await collector.collect());
+ * engine.evaluate();
+ */
+export class AlertingEngine {
+  private readonly rules: readonly AlertRule[];
+  private readonly serviceName: string;
+  private readonly notifiers: readonly Notifier[];
+  private readonly queues: DeliveryQueue[];
+  private readonly window: WindowStore;
+  private readonly clock: () => number;
+  private readonly repeatIntervalMs: number;
+  private readonly generatorURL: string;
+  private readonly resolvedRetentionMs: number;
+  private readonly shutdownTimeoutMs: number;
+  private readonly instances = new Map<string, AlertInstance>();
+  private readonly lastValues: (number | null)[];
+  private lastEvaluatedAt: number | undefined;
+  private closed = false;
+
+  constructor(options: AlertingEngineOptions) {
+    this.rules = [...options.rules];
+    this.serviceName = options.serviceName;
+    this.notifiers = [...(options.notifiers ?? [])];
+    this.queues = this.notifiers.map((n) => new DeliveryQueue(n, options.delivery, options.onDeliveryError));
+    this.window = options.window;
+    this.clock = options.clock ?? Date.now;
+    this.repeatIntervalMs = options.repeatIntervalMs ?? 4 * 3_600_000;
+    this.generatorURL = options.generatorURL ?? "";
+    this.resolvedRetentionMs = options.resolvedRetentionMs ?? 15 * 60_000;
+    this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5000;
+    this.lastValues = this.rules.map(() => null);
+  }
+
+  /**
+   * Evaluates every rule at `nowMs`, moves alerts between states and queues the notifications due.
+   * Returns the states after evaluation. Never throws: a failing rule is reported through `diag`.
+   */
+  evaluate(nowMs: number = this.clock()): AlertState[] {
+    const outbox = this.notifiers.map((): AlertNotification[] => []);
+    this.rules.forEach((rule, ruleIndex) => {
+      try {
+        this.evaluateRule(rule, ruleIndex, nowMs, outbox);
+      } catch (error) {
+        diag.error(`zoran-telemetrie alerting: rule "${rule.name}" failed to evaluate`, error);
+      }
+    });
+    this.lastEvaluatedAt = nowMs;
+    if (!this.closed) {
+      outbox.forEach((batch, i) => {
+        this.queues[i]!.enqueue(batch, nowMs);
+      });
+    }
+    return this.states();
+  }
+
+  /**
+   * Current state of every alert: the pending, firing and recently resolved ones, and one
+   * `inactive` entry for each rule that has none. JSON-serialisable.
+   */
+  states(): AlertState[] {
+    const states: AlertState[] = [];
+    this.rules.forEach((rule, ruleIndex) => {
+      let any = false;
+      for (const instance of this.instances.values()) {
+        if (instance.ruleIndex !== ruleIndex) continue;
+        any = true;
+        states.push(this.toState(rule, instance));
+      }
+      if (!any) {
+        const labels = this.alertLabels(rule, {});
+        states.push(
+          this.toState(rule, {
+            ruleIndex,
+            labels,
+            fingerprint: fingerprintLabels(labels),
+            status: "inactive",
+            value: this.lastValues[ruleIndex] ?? null,
+            ...(this.lastEvaluatedAt === undefined ? {} : { lastEvaluatedAt: this.lastEvaluatedAt }),
+            lastSentMs: [],
+          }),
+        );
+      }
+    });
+    return states;
+  }
+
+  /** What happened to each notifier's deliveries so far. */
+  deliveryStats(): DeliveryStats[] {
+    return this.queues.map((queue) => ({ ...queue.stats }));
+  }
+
+  /**
+   * Stops notifying and waits for deliveries in flight, at most `shutdownTimeoutMs`; what is
+   * still pending then is aborted. Safe to call twice.
+   */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.queues.map((queue) => queue.close(this.shutdownTimeoutMs)));
+  }
+
+  private evaluateRule(
+    rule: AlertRule,
+    ruleIndex: number,
+    nowMs: number,
+    outbox: AlertNotification[][],
+  ): void {
+    const observations = this.observe(rule, nowMs);
+    this.lastValues[ruleIndex] = observations[0]?.value ?? null;
+    const seen = new Set<string>();
+    for (const observation of observations) {
+      const key = `${ruleIndex}|${labelSetKey(observation.byLabels)}`;
+      seen.add(key);
+      let instance = this.instances.get(key);
+      if (instance === undefined) {
+        if (!observation.breached) continue;
+        const labels = this.alertLabels(rule, observation.byLabels);
+        instance = {
+          ruleIndex,
+          labels,
+          fingerprint: fingerprintLabels(labels),
+          status: "inactive",
+          value: null,
+          lastSentMs: this.notifiers.map(() => Number.NEGATIVE_INFINITY),
+        };
+        this.instances.set(key, instance);
+      }
+      instance.value = observation.value;
+      const holding = instance.status === "pending" || instance.status === "firing";
+      this.step(rule, key, instance, holding ? observation.held : observation.breached, nowMs, outbox);
+    }
+    // Alerts whose label set has no data any more: their condition does not hold.
+    for (const [key, instance] of this.instances) {
+      if (instance.ruleIndex !== ruleIndex || seen.has(key)) continue;
+      instance.value = null;
+      this.step(rule, key, instance, false, nowMs, outbox);
+    }
+  }
+
+  private step(
+    rule: AlertRule,
+    key: string,
+    instance: AlertInstance,
+    holds: boolean,
+    nowMs: number,
+    outbox: AlertNotification[][],
+  ): void {
+    instance.lastEvaluatedAt = nowMs;
+    if (holds) {
+      instance.lastHeldAt = nowMs;
+      if (instance.status === "inactive" || instance.status === "resolved") {
+        instance.status = "pending";
+        instance.activeAt = nowMs;
+        delete instance.firedAt;
+        delete instance.resolvedAt;
+      }
+      if (instance.status === "pending" && nowMs - instance.activeAt! >= rule.forMs) {
+        instance.status = "firing";
+        instance.firedAt = nowMs;
+        instance.lastSentMs.fill(Number.NEGATIVE_INFINITY);
+      }
+    } else if (instance.status === "pending") {
+      this.instances.delete(key);
+      return;
+    } else if (instance.status === "firing") {
+      const heldAgo = nowMs - (instance.lastHeldAt ?? nowMs);
+      if (heldAgo >= rule.keepFiringForMs) {
+        instance.status = "resolved";
+        instance.resolvedAt = nowMs;
+        const resolved = this.toNotification(rule, instance, "resolved");
+        for (const batch of outbox) batch.push(resolved);
+        return;
+      }
+    } else if (instance.status === "resolved" && nowMs - instance.resolvedAt! >= this.resolvedRetentionMs) {
+      this.instances.delete(key);
+      return;
+    }
+    if (instance.status !== "firing") return;
+    // Firing: the first notification, then one per repeat interval, per notifier.
+    let notification: AlertNotification | undefined;
+    this.notifiers.forEach((notifier, i) => {
+      const repeatMs = notifier.repeatIntervalMs ?? this.repeatIntervalMs;
+      if (nowMs - instance.lastSentMs[i]! < repeatMs) return;
+      instance.lastSentMs[i] = nowMs;
+      notification ??= this.toNotification(rule, instance, "firing");
+      outbox[i]!.push(notification);
+    });
+  }
+
+  private observe(rule: AlertRule, nowMs: number): Observation[] {
+    if (rule.kind === "threshold") {
+      const selector: SignalSelector = {
+        signal: rule.signal,
+        statistic: rule.statistic,
+        kind: rule.trafficKind,
+      };
+      const values = this.window.measure(selector, {
+        windowMs: rule.windowMs,
+        matcher: rule.matchers,
+        by: rule.by,
+        nowMs,
+      });
+      return values.map(({ labels, value }) => ({
+        byLabels: labels,
+        value,
+        breached: compare(value, rule.comparison, rule.threshold),
+        held: compare(value, rule.comparison, rule.resolveThreshold),
+      }));
+    }
+    const { slo } = rule;
+    const selector: SignalSelector =
+      slo.signal === "errors"
+        ? { signal: "errors", statistic: "ratio" }
+        : { signal: "latency", statistic: "ratio", latencyThresholdSeconds: slo.latencyThreshold! };
+    const budget = 1 - slo.objective;
+    const query = { matcher: slo.matchers, by: rule.by, nowMs };
+    const short = new Map<string, WindowValue>();
+    for (const value of this.window.measure(selector, { ...query, windowMs: rule.shortWindowMs })) {
+      short.set(labelSetKey(value.labels), value);
+    }
+    const observations: Observation[] = [];
+    for (const long of this.window.measure(selector, { ...query, windowMs: rule.longWindowMs })) {
+      const shortValue = short.get(labelSetKey(long.labels))?.value ?? 0;
+      // Both windows must burn faster than the factor; the smaller burn rate decides.
+      const burnRate = Math.min(long.value, shortValue) / budget;
+      const breached = burnRate > rule.factor;
+      observations.push({ byLabels: long.labels, value: burnRate, breached, held: breached });
+    }
+    return observations;
+  }
+
+  private alertLabels(rule: AlertRule, byLabels: Readonly<Record<string, string>>): Record<string, string> {
+    return {
+      ...rule.labels,
+      ...byLabels,
+      alertname: rule.name,
+      severity: rule.severity,
+      service: this.serviceName,
+    };
+  }
+
+  private annotations(rule: AlertRule, instance: AlertInstance): Record<string, string> {
+    const context = { value: instance.value, labels: instance.labels };
+    const out: Record<string, string> = {};
+    const { summary, description, runbookUrl } = rule.annotations;
+    if (summary !== undefined) out.summary = expandTemplate(summary, context);
+    if (description !== undefined) out.description = expandTemplate(description, context);
+    if (runbookUrl !== undefined) out.runbook_url = runbookUrl;
+    return out;
+  }
+
+  private toNotification(
+    rule: AlertRule,
+    instance: AlertInstance,
+    status: "firing" | "resolved",
+  ): AlertNotification {
+    return {
+      status,
+      labels: instance.labels,
+      annotations: this.annotations(rule, instance),
+      startsAt: new Date(instance.firedAt ?? instance.activeAt ?? 0).toISOString(),
+      endsAt: status === "resolved" ? new Date(instance.resolvedAt ?? 0).toISOString() : null,
+      generatorURL: this.generatorURL,
+      fingerprint: instance.fingerprint,
+      value: instance.value,
+    };
+  }
+
+  private toState(rule: AlertRule, instance: AlertInstance): AlertState {
+    return {
+      name: rule.name,
+      status: instance.status,
+      severity: rule.severity,
+      labels: instance.labels,
+      annotations: this.annotations(rule, instance),
+      value: instance.value,
+      threshold: rule.kind === "threshold" ? rule.threshold : rule.factor,
+      activeAt: iso(instance.activeAt),
+      firedAt: iso(instance.firedAt),
+      resolvedAt: iso(instance.resolvedAt),
+      lastEvaluatedAt: iso(instance.lastEvaluatedAt),
+      fingerprint: instance.fingerprint,
+    };
+  }
+}
+
+function compare(value: number, comparison: Comparison, threshold: number): boolean {
+  switch (comparison) {
+    case ">":
+      return value > threshold;
+    case ">=":
+      return value >= threshold;
+    case "<":
+      return value < threshold;
+    case "<=":
+      return value <= threshold;
+  }
+}
+
+function iso(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
+}

@@ -1,0 +1,60 @@
+import type { BurnRateRule, NormalizedSlo } from "./alert-rule.js";
+import { formatDuration } from "./duration.js";
+
+/**
+ * The four burn-rate alerts of the Google SRE workbook (chapter "Alerting on SLOs", table 5-8),
+ * as the share of the error budget each may consume within its long window; the factor follows
+ * from the period: `budgetShare * period / longWindow` (14.4, 6, 3 and 1 for 30 days).
+ */
+export const BURN_RATE_WINDOWS = Object.freeze([
+  { severity: "page", longWindowMs: 3_600_000, shortWindowMs: 300_000, budgetShare: 0.02 },
+  { severity: "page", longWindowMs: 21_600_000, shortWindowMs: 1_800_000, budgetShare: 0.05 },
+  { severity: "ticket", longWindowMs: 86_400_000, shortWindowMs: 7_200_000, budgetShare: 0.1 },
+  { severity: "ticket", longWindowMs: 259_200_000, shortWindowMs: 21_600_000, budgetShare: 0.1 },
+] as const);
+
+/** Alert name of the burn-rate alerts (told apart by the `slo` and `long_window` labels). */
+export const BURN_RATE_ALERT_NAME = "ZoranErrorBudgetBurn";
+
+/**
+ * The multi-window, multi-burn-rate alerts for one normalized SLO: pages at 1h/5m (14.4x) and
+ * 6h/30m (6x), tickets at 1d/2h (3x) and 3d/6h (1x) for a 30-day period. Use `loadRules({ slos })`
+ * to validate an SLO written by hand first.
+ */
+export function sloRules(
+  slo: NormalizedSlo,
+  options: { runbookUrl?: string; labels?: Record<string, string> } = {},
+): BurnRateRule[] {
+  const budget = 1 - slo.objective;
+  const what = slo.signal === "errors" ? "errors" : `requests slower than ${slo.latencyThreshold} s`;
+  return BURN_RATE_WINDOWS.map((window) => {
+    const factor = Number(((window.budgetShare * slo.periodMs) / window.longWindowMs).toPrecision(6));
+    const long = formatDuration(window.longWindowMs);
+    const short = formatDuration(window.shortWindowMs);
+    return {
+      kind: "burn_rate",
+      name: BURN_RATE_ALERT_NAME,
+      slo,
+      factor,
+      longWindowMs: window.longWindowMs,
+      shortWindowMs: window.shortWindowMs,
+      forMs: 0,
+      keepFiringForMs: 0,
+      severity: window.severity,
+      by: [],
+      labels: { ...options.labels, slo: slo.name, long_window: long, short_window: short },
+      annotations: {
+        summary: `SLO ${slo.name} burns its error budget ${factor}x too fast (${long}/${short})`,
+        description:
+          `Share of ${what} is {{ $value | humanize }}x the budget of ${formatRatio(budget)} ` +
+          `(objective ${formatRatio(slo.objective)} over ${formatDuration(slo.periodMs)}); ` +
+          `at this pace ${Math.round(window.budgetShare * 100)}% of the budget is gone within ${long}.`,
+        ...(options.runbookUrl === undefined ? {} : { runbookUrl: options.runbookUrl }),
+      },
+    };
+  });
+}
+
+function formatRatio(ratio: number): string {
+  return `${Number((ratio * 100).toPrecision(6))}%`;
+}
