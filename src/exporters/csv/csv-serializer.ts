@@ -26,7 +26,7 @@ import { estimateQuantile } from "./histogram-quantile.js";
  * - `metric`: OpenTelemetry instrument name (`zoran.latency`). `signal`: golden signal it belongs
  *   to (`latency`, `error_rate`, `traffic`, `saturation`), empty for other metrics.
  * - `type`: `counter`, `updowncounter`, `gauge`, `histogram`, `exponential_histogram`.
- * - `unit`: UCUM unit (`s`, `By`, `{token}`, `1`). `temporality`: `cumulative` or `delta`.
+ * - `unit`: UCUM unit (`s`, `By`, `{token}`, `1`). `temporality`: `cumulative` or `delta` (empty for gauges).
  * - `attributes`: the data point's attributes as a JSON object with sorted keys.
  * - `value`: counters and gauges. `count`, `sum`, `min`, `max`: histograms.
  * - `p50`, `p95`, `p99`: histograms, estimated from the buckets like `histogram_quantile()`.
@@ -109,7 +109,7 @@ function formatRow(service: string, scope: string, metric: MetricData, point: Da
     formatText(SIGNAL_BY_METRIC.get(metric.descriptor.name) ?? ""),
     formatText(metricType(metric)),
     formatText(metric.descriptor.unit),
-    formatText(metric.aggregationTemporality === AggregationTemporality.DELTA ? "delta" : "cumulative"),
+    formatText(temporality(metric)),
     formatText(formatAttributes(point.attributes)),
   ];
   let numbers: string[];
@@ -141,6 +141,12 @@ function formatRow(service: string, scope: string, metric: MetricData, point: Da
     numbers = [formatNumber(point.value as number), "", "", "", "", "", "", ""];
   }
   return [...common, ...numbers].join(",");
+}
+
+/** Gauges have no temporality: the column stays empty for them. */
+function temporality(metric: MetricData): string {
+  if (metric.dataPointType === DataPointType.GAUGE) return "";
+  return metric.aggregationTemporality === AggregationTemporality.DELTA ? "delta" : "cumulative";
 }
 
 function metricType(metric: MetricData): string {
