@@ -173,13 +173,16 @@ function normalizeThresholdRule(config: unknown, at: string, issues: RuleIssue[]
   if (!SIGNAL_NAMES.includes(signal)) {
     issue("signal", `unknown signal ${JSON.stringify(raw.signal)} (expected ${SIGNAL_NAMES.join(", ")})`);
   }
+  const knownSignal = SIGNAL_NAMES.includes(signal);
   const statistic = (raw.statistic ?? DEFAULT_STATISTIC[signal]) as Statistic;
-  if (!STATISTICS.includes(statistic)) {
+  if (!knownSignal && raw.statistic === undefined) {
+    // No default to check against: the signal issue above says it all.
+  } else if (!STATISTICS.includes(statistic)) {
     issue(
       "statistic",
       `unknown statistic ${JSON.stringify(raw.statistic)} (expected ${STATISTICS.join(", ")})`,
     );
-  } else if (SIGNAL_NAMES.includes(signal) && !SIGNAL_STATISTICS[signal].includes(statistic)) {
+  } else if (knownSignal && !SIGNAL_STATISTICS[signal].includes(statistic)) {
     issue(
       "statistic",
       `${statistic} does not apply to ${signal} (use ${SIGNAL_STATISTICS[signal].join(", ")})`,
