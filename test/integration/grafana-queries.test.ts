@@ -1,23 +1,21 @@
 /**
  * Every query of every generated Grafana panel, run through a real Prometheus 2.42 that has
- * scraped a running app for a while: each must parse and return data. The panels are read from
- * the generator's output, so a new panel is checked without touching this file.
+ * scraped two running demo instances (`zoran-telemetrie demo`) for a while: each must parse and
+ * return data. The panels are read from the generator's output, so a new panel is checked
+ * without touching this file.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildGrafanaDashboards } from "../../src/dashboards/grafana-dashboards.js";
 import { REQUESTS_METRIC } from "../../src/signals/metric-definitions.js";
-import { type FixtureApp, startFixtureApp } from "../dashboards/golden-signal-fixture-app.js";
 import { requireBinary } from "../helpers/require-binary.js";
 
 const prometheusBin = requireBinary("prometheus");
 const REPO = join(import.meta.dirname, "..", "..");
-const DEMO_READY =
-  existsSync(join(REPO, "src/collector/telemetry-collector.ts")) && existsSync(join(REPO, "src/cli/main.ts"));
 const SCRAPE_JOB = "zoran-dashboards-test";
 const INSTANCES = 2;
 
@@ -90,7 +88,7 @@ interface PromResponse {
   data: { resultType: string; result: { metric: Record<string, string>; values?: [number, string][] }[] };
 }
 
-/** A scrape target: a demo process (once the collector exists) or the in-test fixture app. */
+/** A scrape target: one `zoran-telemetrie demo` process (the real collector and its /metrics endpoint). */
 interface Target {
   readonly address: string;
   stop(): Promise<void>;
@@ -121,11 +119,6 @@ async function startDemo(): Promise<Target> {
     throw error;
   }
   return { address, stop: () => stopChild(child) };
-}
-
-async function startFixture(): Promise<Target> {
-  const app: FixtureApp = await startFixtureApp();
-  return { address: app.target, stop: () => app.close() };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -162,12 +155,7 @@ describe.skipIf(!prometheusBin)("Grafana dashboard queries on a real Prometheus"
   }
 
   beforeAll(async () => {
-    console.info(
-      DEMO_READY
-        ? "[grafana-queries] scraping the demo"
-        : "[grafana-queries] collector not there yet: scraping the fixture app",
-    );
-    for (let i = 0; i < INSTANCES; i++) targets.push(DEMO_READY ? await startDemo() : await startFixture());
+    for (let i = 0; i < INSTANCES; i++) targets.push(await startDemo());
 
     dataDir = mkdtempSync(join(tmpdir(), "zoran-prometheus-"));
     const config = join(dataDir, "prometheus.yml");
