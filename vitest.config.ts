@@ -1,12 +1,17 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  resolve: {
+    // Examples and tests import the package by name, as users do; here that is the source.
+    alias: { "zoran-telemetrie": fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+  },
   test: {
     include: ["test/**/*.test.ts"],
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Integration tests start real servers on fixed-free ports; keep files apart but run two at a time (2 cores).
+    // Two cores: integration files start real servers, so run two files at a time.
     maxWorkers: 2,
   },
 });

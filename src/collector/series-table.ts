@@ -81,6 +81,8 @@ export class SeriesTable<S> {
         this.byKey.set(key, entry);
       }
       if (cacheRaw) this.byRaw.set(raw, entry);
+      const existing = entry.slots[slot];
+      if (existing !== undefined) return existing;
     }
     if (this.created >= cardinalityLimit) {
       // Cached, so the next call for this combination stays on the fast path; limits never shrink.

@@ -1,3 +1,5 @@
+import { isIPv6 } from "node:net";
+
 /**
  * Scrubbing of free-text label values (`operation`, `resource`, span names): personal data is
  * replaced in place by a placeholder, control characters are removed, broken UTF-16 is repaired,
@@ -32,19 +34,19 @@ const PATTERNS: readonly RedactionPattern[] = [
   { placeholder: "<url>", pattern: /\b[a-z][a-z0-9+.-]*:\/\/\S+/gi },
   // IBAN: country code, check digits, 11 to 30 alphanumerics (spaces allowed in groups of 4).
   { placeholder: "<iban>", pattern: /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b/g },
-  {
-    placeholder: "<ipv6>",
-    pattern: /\b(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})(?::[0-9a-f]{1,4})*\b|::1\b/gi,
-  },
   { placeholder: "<ipv4>", pattern: /\b(?:\d{1,3}\.){3}\d{1,3}\b/g },
   // Home directories name their user.
   { placeholder: "<path>", pattern: /(?:\/(?:home|Users)\/|[A-Za-z]:\\Users\\)[^\s/\\]+/g },
-  // Card numbers, phone numbers and other long digit runs (ids), with the usual separators.
-  { placeholder: "<number>", pattern: /\+?\d(?:[ ().-]{0,2}\d){6,}/g },
   // UUIDs and long hex strings identify users or sessions.
   { placeholder: "<id>", pattern: /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi },
   { placeholder: "<id>", pattern: /\b[0-9a-f]{24,}\b/gi },
+  // Card numbers, phone numbers and other long digit runs (ids), with the usual separators.
+  { placeholder: "<number>", pattern: /\+?\(?\d(?:[ ().-]{0,2}\d){6,}/g },
 ];
+
+// IPv6 candidates (hex, colons, an optional embedded IPv4), confirmed by node:net so that
+// `std::vector` or `a:b:c` stay as they are.
+const IPV6_CANDIDATE = /[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*/gi;
 
 // C0 and C1 control characters, DEL, and the Unicode line/paragraph separators.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
@@ -58,9 +60,20 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
  */
 export function scrubValue(raw: string, maxLength: number = MAX_LABEL_LENGTH): string {
   // Cut long input first (with margin for placeholders) so a 1 MB string costs no more than a short one.
-  // The cut may split a token: drop the partial last word so no fragment of an email or key survives.
-  let value = raw.length > maxLength * 4 ? raw.slice(0, maxLength * 4).replace(/\S*$/, "") : raw;
+  let value = raw;
+  if (raw.length > maxLength * 4) {
+    // The cut may split a token: drop the partial last word so no fragment of an email or key
+    // survives (unless the whole text is one word, which is then cut like any other).
+    value = raw.slice(0, maxLength * 4);
+    const lastSpace = value.search(/\s\S*$/);
+    if (lastSpace > 0) value = value.slice(0, lastSpace);
+  }
   value = value.toWellFormed().replace(CONTROL_CHARACTERS, " ");
+  if (value.includes(":")) {
+    value = value.replace(IPV6_CANDIDATE, (match) =>
+      isIPv6(match.replace(/^\.+|\.+$/g, "")) ? "<ipv6>" : match,
+    );
+  }
   for (const { placeholder, pattern } of PATTERNS) {
     pattern.lastIndex = 0;
     if (pattern.test(value)) {
