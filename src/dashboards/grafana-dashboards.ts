@@ -3,6 +3,7 @@
  * definitions in `src/signals/` with the official builders of `@grafana/grafana-foundation-sdk`
  * (classic dashboard JSON, schemaVersion 42).
  */
+import { ReduceDataOptionsBuilder } from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import {
   PanelBuilder as HeatmapPanelBuilder,
@@ -91,14 +92,18 @@ function timeseries(title: string, description: string, unit: string): Timeserie
 }
 
 function stat(title: string, description: string, unit: string, expr: string): StatPanelBuilder {
-  return new StatPanelBuilder()
-    .title(title)
-    .description(description)
-    .datasource(PROMETHEUS)
-    .unit(unit)
-    .span(6)
-    .height(4)
-    .withTarget(query(expr, "").instant());
+  return (
+    new StatPanelBuilder()
+      .title(title)
+      .description(description)
+      .datasource(PROMETHEUS)
+      .unit(unit)
+      .span(6)
+      .height(4)
+      // A range query: the stat shows the last value over a sparkline of the time range.
+      .reduceOptions(new ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false))
+      .withTarget(query(expr, ""))
+  );
 }
 
 function variables(builder: dashboard.DashboardBuilder): dashboard.DashboardBuilder {
