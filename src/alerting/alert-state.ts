@@ -14,7 +14,7 @@ export interface AlertState {
   readonly labels: Readonly<Record<string, string>>;
   /** Annotations with `{{ $value }}` and `{{ $labels.x }}` filled in. */
   readonly annotations: Readonly<Record<string, string>>;
-  /** Last measured value (burn rate for SLO alerts), `null` when there was no data. */
+  /** Last measured value (long-window burn rate for SLO alerts), `null` when there was no data. */
   readonly value: number | null;
   /** The threshold (burn-rate factor for SLO alerts). */
   readonly threshold: number;

@@ -296,10 +296,11 @@ export class AlertingEngine {
     }
     const observations: Observation[] = [];
     for (const long of this.window.measure(selector, { ...query, windowMs: rule.longWindowMs })) {
-      const shortValue = short.get(labelSetKey(long.labels))?.value ?? 0;
-      // Both windows must burn faster than the factor; the smaller burn rate decides.
-      const burnRate = Math.min(long.value, shortValue) / budget;
-      const breached = burnRate > rule.factor;
+      const shortBurnRate = (short.get(labelSetKey(long.labels))?.value ?? 0) / budget;
+      const burnRate = long.value / budget;
+      // Both windows must burn faster than the factor; the value shown is the long window's
+      // burn rate, as in the generated Prometheus rule.
+      const breached = burnRate > rule.factor && shortBurnRate > rule.factor;
       observations.push({ byLabels: long.labels, value: burnRate, breached, held: breached });
     }
     return observations;

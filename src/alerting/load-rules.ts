@@ -232,6 +232,20 @@ function normalizeThresholdRule(config: unknown, at: string, issues: RuleIssue[]
   const severity = stringField(raw.severity ?? "warning", "severity", issue);
   const matchers = matchersField(raw.matchers, "matchers", issue);
   const by = byField(raw.by, issue);
+  if (knownSignal) {
+    // A label the signal's metrics do not carry would be ignored silently: say so instead.
+    const carried = signalLabels(signal, trafficKind);
+    for (const label of Object.keys(matchers)) {
+      if (!carried.includes(label))
+        issue(`matchers.${label}`, `${signal} has no ${label} label (use ${carried.join(", ")})`);
+    }
+    // A ratio divides by requests, which carry neither error_type nor direction.
+    const groupable = statistic === "ratio" ? carried.filter((l) => l !== "error_type") : carried;
+    for (const label of by) {
+      if (!groupable.includes(label))
+        issue("by", `cannot alert by ${label} on ${signal} ${statistic} (use ${groupable.join(", ")})`);
+    }
+  }
   const labels = labelsField(raw.labels, issue);
   const annotations = annotationsField(raw.annotations, issue);
   if (issues.length > before) return undefined;
@@ -305,6 +319,14 @@ function normalizeSlo(config: unknown, at: string, issues: RuleIssue[]): Normali
 }
 
 type Issue = (field: string, message: string) => void;
+
+/** Labels the metrics behind a signal carry (DESIGN §3), that rules may match or group on. */
+function signalLabels(signal: SignalName, kind: TrafficKind): readonly string[] {
+  if (signal === "saturation") return ["resource"];
+  if (signal === "errors") return ["operation", "exchange", "error_type"];
+  if (signal === "traffic" && kind !== "requests") return ["operation", "exchange", "direction"];
+  return ["operation", "exchange"];
+}
 
 function durationField(
   value: unknown,

@@ -173,3 +173,17 @@ describe("parseDuration", () => {
     expect(formatDuration(5_400_000)).toBe("1h30m");
   });
 });
+
+describe("loadRules label checks", () => {
+  it("refuses matchers and groupings on labels the signal does not carry", () => {
+    const error = thrown(() =>
+      loadRules({
+        rules: [
+          { name: "A", signal: "latency", threshold: 1, matchers: { resource: "cpu" } },
+          { name: "B", signal: "errors", statistic: "ratio", threshold: 0.1, by: ["error_type"] },
+        ],
+      }),
+    );
+    expect(error.issues.map((i) => `${i.rule}.${i.field}`)).toEqual(["A.matchers.resource", "B.by"]);
+  });
+});
