@@ -22,6 +22,16 @@ export interface SaturationOptions {
   probes?: readonly ProbeResource[];
 }
 
+/** Options of the in-process window store (the live page and alert rules read it). */
+export interface WindowOptions {
+  /** How often a snapshot is taken into the window, in milliseconds. @default 2000 */
+  intervalMs?: number;
+  /** How far back the fine-grained ring reaches, in milliseconds. @default 900000 (15 min) */
+  retentionMs?: number;
+  /** Most series kept (each costs a fixed ring; see docs/alerting.md). @default 1000 */
+  maxSeries?: number;
+}
+
 /**
  * Options of a {@link TelemetryCollector}. Options given in code win over the standard
  * OpenTelemetry environment variables, which win over the defaults.
@@ -57,6 +67,8 @@ export interface TelemetryCollectorOptions {
   runtimeMetrics?: boolean;
   /** Turns every call into a no-op. @default `OTEL_SDK_DISABLED === "true"` */
   disabled?: boolean;
+  /** The in-process window of recent deltas behind the live page and alerting; `false` turns it off. */
+  window?: WindowOptions | false;
   /** Where problems are reported. @default OpenTelemetry's global `diag` */
   diag?: DiagLogger;
   /** Flush budget of `shutdown()`, in milliseconds. @default 5000 */

@@ -43,16 +43,28 @@ export class SeriesTable<S> {
   private overflowSeries: S | undefined;
   private overflowEntry: KeyEntry<S> | undefined;
   private created = 0;
+  // The last free-text value looked up and its entry: most calls repeat the previous operation
+  // (a hot loop, a burst of one request's signals), and a string compare of the same string
+  // object is one pointer compare where the Map lookup costs ~7 ns (bench/record.bench.ts,
+  // measured 10.9 -> see docs/benchmarks.md). Never the overflow entry, so limits still apply.
+  private lastRaw: string | undefined;
+  private lastEntry: KeyEntry<S> | undefined;
 
   constructor(private readonly options: SeriesTableOptions<S>) {}
 
   /** The series for raw free-text value `raw` and closed-set combination `slot`. */
   get(raw: string, slot: number): S {
-    const entry = this.byRaw.get(raw);
-    if (entry !== undefined) {
-      const series = entry.slots[slot];
-      if (series !== undefined) return series;
+    let entry: KeyEntry<S> | undefined;
+    if (raw === this.lastRaw) {
+      entry = this.lastEntry!;
+    } else {
+      entry = this.byRaw.get(raw);
+      if (entry === undefined) return this.resolve(raw, slot, undefined);
+      this.lastRaw = raw;
+      this.lastEntry = entry;
     }
+    const series = entry.slots[slot];
+    if (series !== undefined) return series;
     return this.resolve(raw, slot, entry);
   }
 

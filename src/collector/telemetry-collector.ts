@@ -55,6 +55,7 @@ import {
   type ProbeResource,
 } from "../signals/label-values.js";
 import { INSTRUMENTATION_SCOPE } from "../signals/metric-definitions.js";
+import { WindowStore } from "../window/window-store.js";
 import { envFlag, envPort, exporterList, type TelemetryCollectorOptions } from "./collector-options.js";
 import { GoldenSignalStore } from "./golden-signal-store.js";
 import { OPERATION_SCOPE_KEY, OperationScope } from "./operation-scope.js";
@@ -145,6 +146,14 @@ export class TelemetryCollector {
   private readonly shutdownTimeoutMs: number;
   private readonly operationNames = new Map<string, string>();
   private readonly cardinalityLimit: number;
+  /**
+   * Recent per-interval deltas of the golden signals (rates, ratios, quantiles over windows),
+   * fed from `collect()` every `window.intervalMs` once started. Undefined with `window: false`.
+   */
+  readonly window: WindowStore | undefined;
+  private readonly windowIntervalMs: number;
+  private windowTimer: NodeJS.Timeout | undefined;
+  private windowBusy = false;
   private probeTimer: NodeJS.Timeout | undefined;
   private stopRuntimeMetrics: (() => void) | undefined;
   private starting: Promise<void> | undefined;
@@ -226,6 +235,19 @@ export class TelemetryCollector {
       .map((resource) => PROBE_FACTORIES[resource]());
     this.probeIntervalMs = positiveInteger(saturation?.intervalMs) ?? 1000;
     this.runtimeMetrics = options.runtimeMetrics !== false && !this.disabled;
+
+    const windowOptions = options.window === false || this.disabled ? undefined : (options.window ?? {});
+    this.windowIntervalMs = positiveInteger(windowOptions?.intervalMs) ?? 2000;
+    this.window =
+      windowOptions === undefined
+        ? undefined
+        : new WindowStore({
+            intervalMs: this.windowIntervalMs,
+            retentionMs: Math.max(this.windowIntervalMs, positiveInteger(windowOptions.retentionMs) ?? 15 * 60_000),
+            // A coarse ring for the hour-to-days windows of SLO burn-rate rules.
+            coarse: { intervalMs: 5 * 60_000, retentionMs: 3 * 24 * 3_600_000 },
+            maxSeries: positiveInteger(windowOptions.maxSeries) ?? 1000,
+          });
   }
 
   /**
@@ -465,11 +487,31 @@ export class TelemetryCollector {
       this.probeTimer = setInterval(() => void this.sampleProbes(), this.probeIntervalMs);
       this.probeTimer.unref();
     }
+    if (this.window !== undefined) {
+      await this.tickWindow();
+      this.windowTimer = setInterval(() => void this.tickWindow(), this.windowIntervalMs);
+      this.windowTimer.unref();
+    }
+  }
+
+  /** Takes a snapshot into the window (then alert rules are evaluated over it). */
+  private async tickWindow(): Promise<void> {
+    // A slow collection (huge cardinality) must not pile up ticks behind it.
+    if (this.windowBusy || this.window === undefined) return;
+    this.windowBusy = true;
+    try {
+      this.window.ingest(await this.collect());
+    } catch (error) {
+      this.diag.warn(`zoran-telemetrie: window update failed: ${describeError(error)}`);
+    } finally {
+      this.windowBusy = false;
+    }
   }
 
   private async doShutdown(): Promise<void> {
     if (this.starting !== undefined) await this.starting.catch(() => undefined);
     if (this.probeTimer !== undefined) clearInterval(this.probeTimer);
+    if (this.windowTimer !== undefined) clearInterval(this.windowTimer);
     this.stopRuntimeMetrics?.();
     const deadline = this.shutdownTimeoutMs;
     await withinMs(Promise.allSettled(this.exporters.map((exporter) => exporter.forceFlush?.())), deadline);

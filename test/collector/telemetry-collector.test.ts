@@ -394,4 +394,16 @@ describe("TelemetryCollector", () => {
     expect(text).toContain("# TYPE nodejs_eventloop_delay_p99_seconds gauge");
     expect(text).toContain("# TYPE v8js_gc_duration_seconds histogram");
   });
+
+  it("feeds its window store from start(), so recent rates and ratios can be read in process", async () => {
+    const collector = create({ window: { intervalMs: 50 } });
+    await collector.start();
+    for (let i = 0; i < 10; i++) {
+      collector.recordSignal(GoldenSignals.ERROR_RATE, i < 3 ? 1 : 0, { operation: "w", error_type: "timeout" });
+    }
+    await sleep(150);
+    const [ratio] = collector.window!.errorRatio({ windowMs: 60_000 });
+    expect(ratio?.value).toBeCloseTo(0.3, 10);
+    expect(create({ window: false }).window).toBeUndefined();
+  });
 });
