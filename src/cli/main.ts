@@ -1,9 +1,19 @@
 import { dashboardsCommand } from "./dashboards-command.js";
 import { demoCommand } from "./demo-command.js";
+import { exportCommand } from "./export-command.js";
+import { rulesCommand } from "./rules-command.js";
 
 /** The subcommands of the `zoran-telemetrie` binary: name, one-line help, entry point. */
 const COMMANDS: Readonly<Record<string, { summary: string; run: (argv: string[]) => Promise<number> }>> = {
   demo: { summary: "run a simulated AI service with live golden signals on /metrics", run: demoCommand },
+  export: {
+    summary: "write a running endpoint's snapshot as JSON Lines or CSV (--format, --from, --out)",
+    run: exportCommand,
+  },
+  rules: {
+    summary: "write the alert and recording rules as a Prometheus rule file (--out FILE)",
+    run: rulesCommand,
+  },
   dashboards: { summary: "write the Grafana and Kibana dashboards (--out DIR)", run: dashboardsCommand },
 };
 
