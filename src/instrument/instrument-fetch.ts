@@ -1,0 +1,252 @@
+import { diag, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import type { TelemetryCollector } from "../collector/telemetry-collector.js";
+import { scrubValue } from "../privacy/scrub-value.js";
+import { GoldenSignals } from "../signals/golden-signals.js";
+import type { ErrorType, Exchange } from "../signals/label-values.js";
+import { clientErrorType, normalizeMethod, thrownErrorType } from "./http-semantics.js";
+import { instrumentationTracer } from "./instrumentation-tracer.js";
+import { payloadSize } from "./payload-size.js";
+import { injectTraceContext } from "./trace-context.js";
+
+/** What an outgoing request is known by when its operation name is chosen. */
+export interface FetchRequestInfo {
+  /** Normalized method (`GET`, ..., `_OTHER`). */
+  readonly method: string;
+  readonly url: URL;
+}
+
+/** Options of {@link instrumentFetch}. */
+export interface FetchInstrumentationOptions {
+  /** The `fetch` to instrument. @default `globalThis.fetch`, read at each call */
+  readonly fetch?: typeof fetch;
+  /**
+   * Operation name of a call. Never derive it from the path or query: they hold ids and secrets.
+   * @default `"<METHOD> <host name>"`, e.g. `POST api.openai.com` (IP addresses appear as `<ipv4>`)
+   */
+  readonly operation?: string | ((request: FetchRequestInfo) => string);
+  /** `exchange` label of every call. @default "none" */
+  readonly exchange?: Exchange;
+  /** Add `traceparent`/`tracestate` to the request (false for third parties that must not see it). @default true */
+  readonly propagate?: boolean | ((url: URL) => boolean);
+}
+
+/**
+ * An instrumented `fetch`: each call runs in a client span (child of the active span), carries
+ * the W3C `traceparent` of that span, and records one request under its operation: latency until
+ * the response headers, a `rate_limited` (429), `timeout` (408, 504, or a timeout error) or `other`
+ * (5xx, network failure) error, the request body size as `input` bytes and the response body size
+ * as `output` bytes, counted as the body is read (a body never read is not counted).
+ *
+ * @example
+ * const tracedFetch = instrumentFetch(collector, { exchange: "ai_ai" });
+ * const res = await tracedFetch("http://agent-b.internal/answer", { method: "POST", body });
+ */
+export function instrumentFetch(
+  collector: TelemetryCollector,
+  options: FetchInstrumentationOptions = {},
+): typeof fetch {
+  const base = options.fetch;
+  const instrumented = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const fetchImpl = base ?? globalThis.fetch;
+    let call: FetchCall | undefined;
+    try {
+      call = startCall(collector, options, input, init);
+    } catch (error) {
+      diag.warn(`zoran-telemetrie: fetch instrumentation skipped a call: ${String(error)}`);
+    }
+    if (call === undefined) return fetchImpl(input, init);
+    let response: Response;
+    try {
+      const { span, headers } = call;
+      const callInit: RequestInit = { ...init, headers };
+      response = await collector.contextManager.with(trace.setSpan(call.parent, span), () =>
+        fetchImpl(input, callInit),
+      );
+    } catch (error) {
+      call.end(0, thrownErrorType(error) ?? "other");
+      throw error;
+    }
+    try {
+      call.end(response.status, clientErrorType(response.status));
+      return countResponseBody(response, (bytes) => call.responseBytes(bytes));
+    } catch (error) {
+      diag.warn(`zoran-telemetrie: fetch instrumentation could not observe a response: ${String(error)}`);
+      return response;
+    }
+  };
+  return instrumented as typeof fetch;
+}
+
+/**
+ * Replaces `globalThis.fetch` with an instrumented one (see {@link instrumentFetch}) and returns
+ * a function that puts the original back.
+ */
+export function instrumentGlobalFetch(
+  collector: TelemetryCollector,
+  options: Omit<FetchInstrumentationOptions, "fetch"> = {},
+): () => void {
+  const original = globalThis.fetch;
+  const instrumented = instrumentFetch(collector, { ...options, fetch: original });
+  globalThis.fetch = instrumented;
+  return () => {
+    if (globalThis.fetch === instrumented) globalThis.fetch = original;
+  };
+}
+
+interface FetchCall {
+  readonly parent: ReturnType<TelemetryCollector["contextManager"]["active"]>;
+  readonly span: Span;
+  readonly headers: Headers;
+  end(statusCode: number, errorType: ErrorType | undefined): void;
+  responseBytes(bytes: number): void;
+}
+
+function startCall(
+  collector: TelemetryCollector,
+  options: FetchInstrumentationOptions,
+  input: string | URL | Request,
+  init: RequestInit | undefined,
+): FetchCall {
+  const request = input instanceof Request ? input : undefined;
+  const method = normalizeMethod(init?.method ?? request?.method ?? "GET");
+  const url = new URL(request?.url ?? String(input));
+  const info: FetchRequestInfo = { method, url };
+  const operation =
+    typeof options.operation === "function"
+      ? options.operation(info)
+      : (options.operation ?? `${method} ${scrubValue(url.hostname) || "unknown"}`);
+  const exchange = options.exchange;
+  const parent = collector.contextManager.active();
+  const port = url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port);
+  const span = instrumentationTracer(collector).startSpan(
+    operation,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        "http.request.method": method,
+        // Host and port only: the path and query of `url.full` may hold ids and secrets.
+        "server.address": scrubValue(url.hostname),
+        "server.port": port,
+      },
+    },
+    parent,
+  );
+  const headers = new Headers(init?.headers ?? request?.headers);
+  const propagate = options.propagate ?? true;
+  if (propagate === true || (typeof propagate === "function" && propagate(url))) {
+    injectTraceContext(trace.setSpan(parent, span), headers);
+  }
+  const declaredLength = Number(headers.get("content-length") ?? Number.NaN);
+  const requestBytes =
+    init?.body !== undefined
+      ? payloadSize(init.body)
+      : Number.isSafeInteger(declaredLength)
+        ? declaredLength
+        : request?.body
+          ? undefined
+          : 0;
+  const startMs = performance.now();
+
+  // Outside any enclosing `trace()`: the call is its own operation and must not overwrite the
+  // held latency or error of the operation that made it.
+  const record = (fn: () => void) => collector.contextManager.with(ROOT_CONTEXT, fn);
+  return {
+    parent,
+    span,
+    headers,
+    end(statusCode, errorType) {
+      const seconds = (performance.now() - startMs) / 1000;
+      record(() => {
+        collector.recordSignal(GoldenSignals.LATENCY, seconds, {
+          operation,
+          exchange,
+          outcome: errorType === undefined ? "ok" : "error",
+        });
+        collector.recordSignal(GoldenSignals.ERROR_RATE, errorType === undefined ? 0 : 1, {
+          operation,
+          exchange,
+          error_type: errorType,
+        });
+        if (requestBytes !== undefined) {
+          collector.recordSignal(GoldenSignals.TRAFFIC, requestBytes, {
+            operation,
+            exchange,
+            kind: "bytes",
+            direction: "input",
+          });
+        }
+      });
+      if (statusCode > 0) span.setAttribute("http.response.status_code", statusCode);
+      if (errorType !== undefined) {
+        span.setAttribute("error.type", errorType);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.end();
+    },
+    responseBytes(bytes) {
+      record(() =>
+        collector.recordSignal(GoldenSignals.TRAFFIC, bytes, {
+          operation,
+          exchange,
+          kind: "bytes",
+          direction: "output",
+        }),
+      );
+    },
+  };
+}
+
+/**
+ * The same response with a body that counts its bytes as the caller reads them, reporting the
+ * total once when the body ends, fails or is cancelled. Reads are passed through one by one
+ * (no read-ahead), so backpressure and cancellation behave as on the original body.
+ */
+function countResponseBody(response: Response, report: (bytes: number) => void): Response {
+  const body = response.body;
+  // Only statuses a Response can be constructed with, with a body, are wrapped.
+  if (body === null || response.status < 200 || response.status > 599) {
+    if (body === null) report(0);
+    return response;
+  }
+  const reader = body.getReader();
+  let bytes = 0;
+  let reported = false;
+  const done = () => {
+    if (reported) return;
+    reported = true;
+    report(bytes);
+  };
+  const counted = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const chunk = await reader.read();
+        if (chunk.done) {
+          done();
+          controller.close();
+          return;
+        }
+        bytes += chunk.value.byteLength;
+        controller.enqueue(chunk.value);
+      } catch (error) {
+        done();
+        controller.error(error);
+      }
+    },
+    async cancel(reason) {
+      done();
+      await reader.cancel(reason);
+    },
+  });
+  const wrapped = new Response(counted, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+  // A constructed Response has an empty `url` and type "default": keep what the caller would have seen.
+  Object.defineProperties(wrapped, {
+    url: { value: response.url },
+    redirected: { value: response.redirected },
+    type: { value: response.type },
+  });
+  return wrapped;
+}

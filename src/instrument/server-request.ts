@@ -1,0 +1,112 @@
+import { type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import type { TelemetryCollector } from "../collector/telemetry-collector.js";
+import { scrubValue } from "../privacy/scrub-value.js";
+import { GoldenSignals } from "../signals/golden-signals.js";
+import type { Exchange } from "../signals/label-values.js";
+import { serverErrorType } from "./http-semantics.js";
+import { instrumentationTracer } from "./instrumentation-tracer.js";
+import { extractTraceContext, type HeaderSource } from "./trace-context.js";
+
+/** How one server request ended, as the framework adapter saw it. */
+export interface ServerRequestEnd {
+  /** Route template (`/users/:id`), never the raw path; undefined when no route matched. */
+  readonly route: string | undefined;
+  /** HTTP status code sent (0 when the connection closed before any response). */
+  readonly statusCode: number;
+  /** Bytes received for the request, when known. */
+  readonly requestBytes?: number | undefined;
+  /** Bytes sent for the response, when known. */
+  readonly responseBytes?: number | undefined;
+  /** The handler threw or the framework reported an error. */
+  readonly crashed?: boolean;
+  /** The client went away before the response was complete. */
+  readonly aborted?: boolean;
+}
+
+/**
+ * The golden signals and the server span of one incoming HTTP request, shared by every server
+ * adapter (`node:http`, Express, Fastify, Hono).
+ *
+ * The operation is `METHOD /route/template`, known only once the framework has routed the
+ * request, so the signals are recorded at the end with `recordSignal()` outside `trace()` (whose
+ * operation is fixed when it starts): one request with its outcome, one latency observation,
+ * request bytes as `input` and response bytes as `output` traffic. Requests that matched no route
+ * are the operation `HTTP METHOD unmatched`: a raw path (with its ids) never becomes a label or a
+ * span name.
+ */
+export class ServerRequest {
+  /** Context to run the handler in: the server span, child of the caller's `traceparent`. */
+  readonly context: Context;
+  private readonly span: Span;
+  private readonly startMs = performance.now();
+  private ended = false;
+
+  constructor(
+    private readonly collector: TelemetryCollector,
+    /** Normalized method (`GET`, ..., `_OTHER`). */
+    private readonly method: string,
+    headers: HeaderSource,
+    private readonly exchange: Exchange | undefined,
+  ) {
+    const parent = extractTraceContext(headers);
+    this.span = instrumentationTracer(collector).startSpan(
+      `HTTP ${method}`,
+      { kind: SpanKind.SERVER, attributes: { "http.request.method": method } },
+      parent,
+    );
+    this.context = trace.setSpan(parent, this.span);
+  }
+
+  /** Records the request's signals and ends its span; later calls do nothing. */
+  end(end: ServerRequestEnd): void {
+    if (this.ended) return;
+    this.ended = true;
+    const seconds = (performance.now() - this.startMs) / 1000;
+    const route = end.route === undefined ? undefined : scrubValue(end.route) || undefined;
+    const operation = route === undefined ? `HTTP ${this.method} unmatched` : `${this.method} ${route}`;
+    const errorType = end.crashed ? "crash" : end.aborted ? undefined : serverErrorType(end.statusCode);
+    const exchange = this.exchange;
+    const collector = this.collector;
+    // Outside any enclosing `trace()`: this request is its own operation, and must not overwrite
+    // the held latency or error of an operation that happens to be active where `finish` fired.
+    collector.contextManager.with(ROOT_CONTEXT, () => {
+      collector.recordSignal(GoldenSignals.LATENCY, seconds, {
+        operation,
+        exchange,
+        outcome: errorType === undefined ? "ok" : "error",
+      });
+      collector.recordSignal(GoldenSignals.ERROR_RATE, errorType === undefined ? 0 : 1, {
+        operation,
+        exchange,
+        error_type: errorType,
+      });
+      if (end.requestBytes !== undefined) {
+        collector.recordSignal(GoldenSignals.TRAFFIC, end.requestBytes, {
+          operation,
+          exchange,
+          kind: "bytes",
+          direction: "input",
+        });
+      }
+      if (end.responseBytes !== undefined) {
+        collector.recordSignal(GoldenSignals.TRAFFIC, end.responseBytes, {
+          operation,
+          exchange,
+          kind: "bytes",
+          direction: "output",
+        });
+      }
+    });
+    const span = this.span;
+    span.updateName(operation);
+    if (route !== undefined) span.setAttribute("http.route", route);
+    if (end.statusCode > 0) span.setAttribute("http.response.status_code", end.statusCode);
+    if (exchange !== undefined && exchange !== "none") span.setAttribute("zoran.exchange", exchange);
+    if (end.aborted) span.setAttribute("zoran.aborted", true);
+    if (errorType !== undefined) {
+      span.setAttribute("error.type", errorType);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+  }
+}

@@ -1,0 +1,42 @@
+import { type Context, ROOT_CONTEXT, type TextMapGetter, type TextMapSetter } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+
+/**
+ * Request headers as the HTTP helpers meet them: Node's `IncomingHttpHeaders` (lower-case keys,
+ * arrays for repeated headers) or a Fetch API `Headers`.
+ */
+export type HeaderSource = Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
+
+// W3C Trace Context only (traceparent/tracestate): the helpers work without `register()`, so they
+// carry their own propagator instead of reading OpenTelemetry's global one (a no-op until registered).
+const PROPAGATOR = new W3CTraceContextPropagator();
+
+const HEADER_GETTER: TextMapGetter<HeaderSource> = {
+  keys(carrier) {
+    return carrier instanceof Headers ? [...carrier.keys()] : Object.keys(carrier);
+  },
+  get(carrier, key) {
+    if (carrier instanceof Headers) return carrier.get(key) ?? undefined;
+    const value = carrier[key];
+    return typeof value === "string" ? value : value === undefined ? undefined : [...value];
+  },
+};
+
+const HEADERS_SETTER: TextMapSetter<Headers> = {
+  set(carrier, key, value) {
+    carrier.set(key, value);
+  },
+};
+
+/**
+ * The remote parent carried by incoming `traceparent`/`tracestate` headers, as a context to
+ * start a server span under; the root context when the headers are absent or malformed.
+ */
+export function extractTraceContext(headers: HeaderSource): Context {
+  return PROPAGATOR.extract(ROOT_CONTEXT, headers, HEADER_GETTER);
+}
+
+/** Writes `traceparent` (and `tracestate`) for the span active in `context` into outgoing `headers`. */
+export function injectTraceContext(context: Context, headers: Headers): void {
+  PROPAGATOR.inject(context, headers, HEADERS_SETTER);
+}
