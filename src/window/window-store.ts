@@ -98,10 +98,12 @@ const TRAFFIC_METRIC: Readonly<Record<TrafficKind, MetricDefinition>> = {
  * delta, as in PromQL). A series first seen contributes its whole value: it started after the
  * previous ingest, so attach the store when the collector starts.
  *
- * Memory is fixed per series: `slots * width * 8` bytes per ring, `slots = ceil(retentionMs /
- * intervalMs)`. With the defaults the alerting runtime picks (10 s slots over 1 h, 360 slots, and
- * 5 min slots over 3 d, 864 slots): a counter series costs 9.6 KB, a saturation gauge 19 KB, a
- * latency histogram (14 bounds, 17 numbers per slot) 165 KB. Series are capped by `maxSeries`.
+ * Memory is fixed per series, whatever the traffic: `slots * width * 8` bytes per ring, with
+ * `slots = ceil(retentionMs / intervalMs)` and `width` 1 for a counter, 2 for a gauge, bounds + 3
+ * for a histogram. With the collector's rings (2 s slots over 15 min = 450 slots, plus 5 min slots
+ * over 3 days = 864 slots): a counter series costs 10.5 KB, a saturation gauge 21 KB, a latency
+ * histogram (14 bounds, 17 numbers per slot) 179 KB. A query of any window reads one ring and
+ * allocates nothing per slot. Series are capped by `maxSeries`.
  *
  * Pure: no timers, no I/O; time comes from the arguments or the injected clock.
  *
