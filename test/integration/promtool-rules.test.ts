@@ -19,7 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function promtoolRun(...args: string[]): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await run(promtool!, args, { timeout: 60_000 });
+    const { stdout, stderr } = await run(promtool!, args, { timeout: 110_000 });
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -193,6 +193,39 @@ describe.skipIf(!promtool)("generated Prometheus rules, checked by promtool", ()
     );
     const { code, output } = await promtoolRun("test", "rules", testFile);
     expect(output).toContain("SUCCESS");
+    expect(code, output).toBe(0);
+  }, 120_000); // a day of 1-minute evaluations: about 5 s alone, more on a busy machine
+
+  it("holds a firing alert while the value stays past the resolve threshold (hysteresis on ALERTS)", async () => {
+    const rules = loadRules({
+      rules: [
+        { name: "CpuDamped", signal: "saturation", threshold: 0.8, resolveThreshold: 0.7, window: "1m" },
+        { name: "CpuBare", signal: "saturation", threshold: 0.8, hysteresis: 0, window: "1m" },
+      ],
+    });
+    const rulesFile = join(dir, "hysteresis.rules.yml");
+    writeFileSync(rulesFile, renderPrometheusRules(rules));
+    const labels = { severity: "warning", job: "chat" };
+    const test = {
+      interval: "1m",
+      input_series: [
+        {
+          series: 'zoran_saturation_ratio{job="chat", resource="cpu"}',
+          values: "0.5 0.85 0.75 0.78 0.72 0.65 0.65",
+        },
+      ],
+      alert_rule_test: [
+        { eval_time: "1m", alertname: "CpuDamped", exp_alerts: [{ exp_labels: labels }] },
+        { eval_time: "1m", alertname: "CpuBare", exp_alerts: [{ exp_labels: labels }] },
+        // 0.75 .. 0.72: under the threshold, above the resolve threshold.
+        { eval_time: "4m", alertname: "CpuDamped", exp_alerts: [{ exp_labels: labels }] },
+        { eval_time: "4m", alertname: "CpuBare", exp_alerts: [] },
+        { eval_time: "5m", alertname: "CpuDamped", exp_alerts: [] },
+      ],
+    };
+    const testFile = join(dir, "hysteresis.test.yml");
+    writeFileSync(testFile, stringify({ rule_files: [rulesFile], evaluation_interval: "1m", tests: [test] }));
+    const { code, output } = await promtoolRun("test", "rules", testFile);
     expect(code, output).toBe(0);
   });
 });
