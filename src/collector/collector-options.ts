@@ -1,4 +1,8 @@
 import type { Attributes, DiagLogger } from "@opentelemetry/api";
+import type { ConsoleExporterOptions } from "../exporters/console/console-exporter.js";
+import type { CsvExporterOptions } from "../exporters/csv/csv-exporter.js";
+import type { JsonExporterOptions } from "../exporters/json/json-exporter.js";
+import type { OtlpExporterOptions } from "../exporters/otlp/otlp-exporter-options.js";
 import type { ProbeResource } from "../signals/label-values.js";
 
 /** Names of the exporters a collector can run. */
@@ -51,12 +55,14 @@ export interface TelemetryCollectorOptions {
   host?: string;
   /** More options of the Prometheus endpoint. */
   prometheus?: PrometheusEndpointOptions;
-  /** Options of the OTLP exporter (`exporter: "otlp"`). */
-  otlp?: Record<string, unknown>;
+  /** Options of the OTLP exporter (`exporter: "otlp"`); `OTEL_EXPORTER_OTLP_*` fill the gaps. */
+  otlp?: OtlpExporterOptions;
   /** Options of the JSON Lines exporter (`exporter: "json"`). */
-  json?: Record<string, unknown>;
-  /** Options of the CSV exporter (`exporter: "csv"`). */
-  csv?: Record<string, unknown>;
+  json?: JsonExporterOptions;
+  /** Options of the CSV exporter (`exporter: "csv"`); `path` is required with it. */
+  csv?: CsvExporterOptions;
+  /** Options of the console exporter (`exporter: "console"`). */
+  console?: ConsoleExporterOptions;
   /** Most series per metric before values go to the overflow series. @default 2000 */
   cardinalityLimit?: number;
   /** Create OpenTelemetry spans in `trace()`; when false, only golden signals are recorded. @default true */

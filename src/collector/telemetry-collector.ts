@@ -204,7 +204,10 @@ export class TelemetryCollector {
           );
           continue;
         }
-        const exporterOptions = (options as Record<string, unknown>)[name] ?? {};
+        const exporterOptions = {
+          shutdownTimeoutMs: this.shutdownTimeoutMs,
+          ...((options as Record<string, object | undefined>)[name] ?? {}),
+        };
         this.exporters.push(factory(setup, exporterOptions as never));
       } catch (error) {
         this.reportExportFailure(String(name), error);
@@ -243,7 +246,10 @@ export class TelemetryCollector {
         ? undefined
         : new WindowStore({
             intervalMs: this.windowIntervalMs,
-            retentionMs: Math.max(this.windowIntervalMs, positiveInteger(windowOptions.retentionMs) ?? 15 * 60_000),
+            retentionMs: Math.max(
+              this.windowIntervalMs,
+              positiveInteger(windowOptions.retentionMs) ?? 15 * 60_000,
+            ),
             // A coarse ring for the hour-to-days windows of SLO burn-rate rules.
             coarse: { intervalMs: 5 * 60_000, retentionMs: 3 * 24 * 3_600_000 },
             maxSeries: positiveInteger(windowOptions.maxSeries) ?? 1000,
@@ -514,7 +520,8 @@ export class TelemetryCollector {
     if (this.windowTimer !== undefined) clearInterval(this.windowTimer);
     this.stopRuntimeMetrics?.();
     const deadline = this.shutdownTimeoutMs;
-    await withinMs(Promise.allSettled(this.exporters.map((exporter) => exporter.forceFlush?.())), deadline);
+    // Each exporter's shutdown() flushes once within its own budget (the collector's, passed at
+    // construction); a separate forceFlush pass would flush twice and double the wait.
     await withinMs(
       Promise.allSettled([
         ...this.exporters.map((exporter) => exporter.shutdown()),

@@ -125,7 +125,9 @@ describe("OTLP exporter under receiver trouble", () => {
       endpoint: receiver.url,
       protocol: "http/json",
       intervalMs: 50,
-      timeoutMs: 50,
+      // Generous: a refused connection fails at once anyway, and a loaded CI machine can take
+      // longer than 50 ms to answer a live receiver.
+      timeoutMs: 1000,
       maxRetainedSpans: 40,
     });
     const { tracer } = store.wire(exporter);
