@@ -1,8 +1,5 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { ERROR_TYPES, EXCHANGES } from "../signals/label-values.js";
-import { LATENCY_BOUNDS_SECONDS } from "../signals/metric-definitions.js";
-import type { LabelMatcher } from "../window/label-matcher.js";
 import {
   SIGNAL_NAMES,
   SIGNAL_STATISTICS,
@@ -12,16 +9,17 @@ import {
   TRAFFIC_RATE_KINDS,
   type TrafficKind,
 } from "../window/window-query.js";
-import type {
-  AlertAnnotations,
-  AlertRule,
-  Comparison,
-  NormalizedSlo,
-  SloConfig,
-  ThresholdRule,
-  ThresholdRuleConfig,
-} from "./alert-rule.js";
-import { parseDuration } from "./duration.js";
+import type { AlertRule, Comparison, SloConfig, ThresholdRule, ThresholdRuleConfig } from "./alert-rule.js";
+import { normalizeSlo } from "./normalize-slo.js";
+import {
+  annotationsField,
+  byField,
+  durationField,
+  labelsField,
+  matchersField,
+  NAME_PATTERN,
+  stringField,
+} from "./rule-fields.js";
 import { type RuleIssue, RuleValidationError } from "./rule-validation-error.js";
 import { sloRules } from "./slo-rules.js";
 
@@ -29,15 +27,6 @@ import { sloRules } from "./slo-rules.js";
 export type RuleFileContent =
   | { readonly rules?: readonly ThresholdRuleConfig[]; readonly slos?: readonly SloConfig[] }
   | readonly ThresholdRuleConfig[];
-
-/** Labels a rule may match on or alert by. */
-export const MATCHABLE_LABELS: readonly string[] = Object.freeze([
-  "operation",
-  "exchange",
-  "error_type",
-  "resource",
-  "direction",
-]);
 
 const COMPARISONS: readonly Comparison[] = [">", ">=", "<", "<="];
 const DEFAULT_STATISTIC: Readonly<Record<SignalName, Statistic>> = {
@@ -64,18 +53,6 @@ const RULE_FIELDS = new Set([
   "labels",
   "annotations",
 ]);
-const SLO_FIELDS = new Set([
-  "name",
-  "objective",
-  "signal",
-  "latencyThreshold",
-  "period",
-  "matchers",
-  "labels",
-  "runbookUrl",
-]);
-const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const LABEL_NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
  * Reads, validates and normalizes alert rules: from a YAML or JSON file path, or from an object
@@ -144,14 +121,6 @@ export function loadRules(fileOrObject: string | RuleFileContent): AlertRule[] {
   }
   if (issues.length > 0) throw new RuleValidationError(issues, source);
   return rules;
-}
-
-/** Validates one SLO written by hand and fills its defaults; throws a {@link RuleValidationError}. */
-export function normalizeSloConfig(config: SloConfig): NormalizedSlo {
-  const issues: RuleIssue[] = [];
-  const slo = normalizeSlo(config, "slo", issues);
-  if (slo === undefined || issues.length > 0) throw new RuleValidationError(issues);
-  return slo;
 }
 
 function normalizeThresholdRule(config: unknown, at: string, issues: RuleIssue[]): ThresholdRule | undefined {
@@ -269,165 +238,10 @@ function normalizeThresholdRule(config: unknown, at: string, issues: RuleIssue[]
   };
 }
 
-function normalizeSlo(config: unknown, at: string, issues: RuleIssue[]): NormalizedSlo | undefined {
-  if (config === null || typeof config !== "object" || Array.isArray(config)) {
-    issues.push({ rule: at, field: "(slo)", message: "must be an object" });
-    return undefined;
-  }
-  const raw = config as Record<string, unknown>;
-  const name = raw.name ?? raw.signal;
-  const rule = typeof name === "string" && name !== "" ? `slo ${name}` : at;
-  const before = issues.length;
-  const issue = (field: string, message: string) => issues.push({ rule, field, message });
-  for (const key of Object.keys(raw)) if (!SLO_FIELDS.has(key)) issue(key, "unknown field");
-  if (typeof name !== "string" || !LABEL_NAME_PATTERN.test(name)) {
-    issue("name", "must be letters, digits and _ (not starting with a digit)");
-  }
-  const objective = raw.objective;
-  if (typeof objective !== "number" || !(objective > 0 && objective < 1)) {
-    issue("objective", `must be a share strictly between 0 and 1, got ${JSON.stringify(objective)}`);
-  }
-  const signal = raw.signal;
-  if (signal !== "errors" && signal !== "latency") {
-    issue("signal", `unknown SLO signal ${JSON.stringify(signal)} (expected errors or latency)`);
-  }
-  const latencyThreshold = raw.latencyThreshold;
-  if (signal === "latency") {
-    // A bucket bound, so Prometheus can count good requests exactly with `le="<bound>"`.
-    if (typeof latencyThreshold !== "number" || !LATENCY_BOUNDS_SECONDS.includes(latencyThreshold)) {
-      issue(
-        "latencyThreshold",
-        `must be a latency bucket bound in seconds (${LATENCY_BOUNDS_SECONDS.join(", ")}), got ${JSON.stringify(latencyThreshold)}`,
-      );
-    }
-  } else if (latencyThreshold !== undefined) {
-    issue("latencyThreshold", "applies to latency SLOs only");
-  }
-  const periodMs = durationField(raw.period ?? "30d", "period", issue, { positive: true });
-  const matchers = matchersField(raw.matchers, "matchers", issue);
-  labelsField(raw.labels, issue);
-  if (raw.runbookUrl !== undefined) urlField(raw.runbookUrl, "runbookUrl", issue);
-  if (issues.length > before) return undefined;
-  return {
-    name: name as string,
-    objective: objective as number,
-    signal: signal as "errors" | "latency",
-    ...(signal === "latency" ? { latencyThreshold: latencyThreshold as number } : {}),
-    periodMs,
-    matchers,
-  };
-}
-
-type Issue = (field: string, message: string) => void;
-
 /** Labels the metrics behind a signal carry (DESIGN §3), that rules may match or group on. */
 function signalLabels(signal: SignalName, kind: TrafficKind): readonly string[] {
   if (signal === "saturation") return ["resource"];
   if (signal === "errors") return ["operation", "exchange", "error_type"];
   if (signal === "traffic" && kind !== "requests") return ["operation", "exchange", "direction"];
   return ["operation", "exchange"];
-}
-
-function durationField(
-  value: unknown,
-  field: string,
-  issue: Issue,
-  options: { positive?: boolean } = {},
-): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    issue(field, `not a duration: ${JSON.stringify(value)} (use e.g. "30s", "5m", "1h", or milliseconds)`);
-    return 0;
-  }
-  if (options.positive && ms <= 0) issue(field, "must be longer than 0");
-  return ms;
-}
-
-function stringField(value: unknown, field: string, issue: Issue): string {
-  if (typeof value !== "string" || value === "") issue(field, "must be a non-empty string");
-  return String(value);
-}
-
-function urlField(value: unknown, field: string, issue: Issue): void {
-  if (typeof value !== "string" || !URL.canParse(value))
-    issue(field, `must be an absolute URL, got ${JSON.stringify(value)}`);
-}
-
-function matchersField(value: unknown, field: string, issue: Issue): LabelMatcher {
-  if (value === undefined) return {};
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    issue(field, "must be an object of label: value (or list of values)");
-    return {};
-  }
-  const matchers: Record<string, string | readonly string[]> = {};
-  for (const [label, wanted] of Object.entries(value)) {
-    const at = `${field}.${label}`;
-    if (!MATCHABLE_LABELS.includes(label)) {
-      issue(at, `unknown label (expected ${MATCHABLE_LABELS.join(", ")})`);
-      continue;
-    }
-    const values = typeof wanted === "string" ? [wanted] : wanted;
-    if (
-      !Array.isArray(values) ||
-      values.length === 0 ||
-      !values.every((v) => typeof v === "string" && v !== "")
-    ) {
-      issue(at, "must be a non-empty string or list of strings");
-      continue;
-    }
-    const closedSet: readonly string[] | undefined =
-      label === "exchange" ? EXCHANGES : label === "error_type" ? ERROR_TYPES : undefined;
-    const unknown = closedSet === undefined ? undefined : values.find((v) => !closedSet.includes(v));
-    if (unknown !== undefined)
-      issue(at, `unknown value ${JSON.stringify(unknown)} (expected ${closedSet!.join(", ")})`);
-    matchers[label] = typeof wanted === "string" ? wanted : [...values];
-  }
-  return matchers;
-}
-
-function byField(value: unknown, issue: Issue): string[] {
-  if (value === undefined) return [];
-  if (
-    !Array.isArray(value) ||
-    !value.every((label) => typeof label === "string" && MATCHABLE_LABELS.includes(label))
-  ) {
-    issue("by", `must be a list of labels among ${MATCHABLE_LABELS.join(", ")}`);
-    return [];
-  }
-  return [...value];
-}
-
-function labelsField(value: unknown, issue: Issue): Record<string, string> {
-  if (value === undefined) return {};
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    issue("labels", "must be an object of label: value");
-    return {};
-  }
-  const labels: Record<string, string> = {};
-  for (const [name, labelValue] of Object.entries(value)) {
-    if (!LABEL_NAME_PATTERN.test(name) || name.startsWith("__"))
-      issue(`labels.${name}`, "not a valid label name");
-    else if (name === "alertname" || name === "severity") issue(`labels.${name}`, `set by the rule itself`);
-    else if (typeof labelValue !== "string") issue(`labels.${name}`, "must be a string");
-    else labels[name] = labelValue;
-  }
-  return labels;
-}
-
-function annotationsField(value: unknown, issue: Issue): AlertAnnotations {
-  if (value === undefined) return {};
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    issue("annotations", "must be an object with summary, description, runbookUrl");
-    return {};
-  }
-  const raw = value as Record<string, unknown>;
-  for (const key of Object.keys(raw)) {
-    if (key !== "summary" && key !== "description" && key !== "runbookUrl") {
-      issue(`annotations.${key}`, "unknown field (expected summary, description, runbookUrl)");
-    } else if (typeof raw[key] !== "string") {
-      issue(`annotations.${key}`, "must be a string");
-    }
-  }
-  if (raw.runbookUrl !== undefined) urlField(raw.runbookUrl, "annotations.runbookUrl", issue);
-  return { ...(raw as AlertAnnotations) };
 }

@@ -1,5 +1,6 @@
-import type { BurnRateRule, NormalizedSlo } from "./alert-rule.js";
+import type { BurnRateRule, NormalizedSlo, SloConfig } from "./alert-rule.js";
 import { formatDuration } from "./duration.js";
+import { normalizeSloConfig } from "./normalize-slo.js";
 
 /**
  * The four burn-rate alerts of the Google SRE workbook (chapter "Alerting on SLOs", table 5-8),
@@ -17,14 +18,21 @@ export const BURN_RATE_WINDOWS = Object.freeze([
 export const BURN_RATE_ALERT_NAME = "ZoranErrorBudgetBurn";
 
 /**
- * The multi-window, multi-burn-rate alerts for one normalized SLO: pages at 1h/5m (14.4x) and
- * 6h/30m (6x), tickets at 1d/2h (3x) and 3d/6h (1x) for a 30-day period. Use `loadRules({ slos })`
- * to validate an SLO written by hand first.
+ * The multi-window, multi-burn-rate alerts for one SLO: pages at 1h/5m (14.4x) and 6h/30m (6x),
+ * tickets at 1d/2h (3x) and 3d/6h (1x) for a 30-day period. An SLO as written by hand is
+ * validated first (a `RuleValidationError` names the bad field).
+ *
+ * @example
+ * const rules = sloRules({ name: "availability", objective: 0.99, signal: "errors", period: "30d" });
  */
 export function sloRules(
-  slo: NormalizedSlo,
+  sloOrConfig: SloConfig | NormalizedSlo,
   options: { runbookUrl?: string; labels?: Record<string, string> } = {},
 ): BurnRateRule[] {
+  const normalized = "periodMs" in sloOrConfig;
+  const slo = normalized ? sloOrConfig : normalizeSloConfig(sloOrConfig);
+  const runbookUrl = options.runbookUrl ?? (normalized ? undefined : sloOrConfig.runbookUrl);
+  const extraLabels = options.labels ?? (normalized ? undefined : sloOrConfig.labels);
   const budget = 1 - slo.objective;
   const what = slo.signal === "errors" ? "errors" : `requests slower than ${slo.latencyThreshold} s`;
   return BURN_RATE_WINDOWS.map((window) => {
@@ -42,14 +50,14 @@ export function sloRules(
       keepFiringForMs: 0,
       severity: window.severity,
       by: [],
-      labels: { ...options.labels, slo: slo.name, long_window: long, short_window: short },
+      labels: { ...extraLabels, slo: slo.name, long_window: long, short_window: short },
       annotations: {
         summary: `SLO ${slo.name} burns its error budget ${factor}x too fast (${long}/${short})`,
         description:
           `Share of ${what} is {{ $value | humanize }}x the budget of ${formatRatio(budget)} ` +
           `(objective ${formatRatio(slo.objective)} over ${formatDuration(slo.periodMs)}); ` +
           `at this pace ${Math.round(window.budgetShare * 100)}% of the budget is gone within ${long}.`,
-        ...(options.runbookUrl === undefined ? {} : { runbookUrl: options.runbookUrl }),
+        ...(runbookUrl === undefined ? {} : { runbookUrl }),
       },
     };
   });

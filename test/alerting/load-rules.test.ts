@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_SLOS, defaultRules } from "../../src/alerting/default-rules.js";
 import { formatDuration, parseDuration } from "../../src/alerting/duration.js";
-import { loadRules, normalizeSloConfig } from "../../src/alerting/load-rules.js";
+import { loadRules } from "../../src/alerting/load-rules.js";
+import { normalizeSloConfig } from "../../src/alerting/normalize-slo.js";
 import { RuleValidationError } from "../../src/alerting/rule-validation-error.js";
 import { sloRules } from "../../src/alerting/slo-rules.js";
 
@@ -144,7 +145,14 @@ describe("defaultRules", () => {
 
 describe("sloRules", () => {
   it("generates the SRE workbook burn rates for a 30-day period", () => {
-    const rules = sloRules(normalizeSloConfig(DEFAULT_SLOS[0]!));
+    const rules = sloRules(DEFAULT_SLOS[0]!);
+    expect(sloRules(normalizeSloConfig(DEFAULT_SLOS[0]!)).map((r) => r.factor)).toEqual(
+      rules.map((r) => r.factor),
+    );
+    expect(rules[0]!.annotations.runbookUrl).toBe(DEFAULT_SLOS[0]!.runbookUrl);
+    expect(() => sloRules({ objective: 0.99, signal: "errors", period: "soon" })).toThrow(
+      /period: not a duration/,
+    );
     expect(
       rules.map((r) => [
         r.severity,
