@@ -81,6 +81,11 @@ export class AiExchange {
     return this.firstChunkSeconds;
   }
 
+  /** Tokens counted so far (undefined until some usage was reported), e.g. to bill or to show. */
+  get tokenUsage(): { readonly inputTokens: number | undefined; readonly outputTokens: number | undefined } {
+    return { inputTokens: this.inputTokens, outputTokens: this.outputTokens };
+  }
+
   /** Adds token counts (for clients whose usage the adapters cannot read). */
   usage(usage: { readonly inputTokens?: number; readonly outputTokens?: number }): void {
     if (isCount(usage.inputTokens)) this.inputTokens = (this.inputTokens ?? 0) + usage.inputTokens;
