@@ -1,0 +1,70 @@
+import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import type { SignalAttributes } from "../src/collector/telemetry-collector.js";
+import { serializePrometheus } from "../src/exporters/prometheus/prometheus-serializer.js";
+import { GoldenSignals } from "../src/signals/golden-signals.js";
+import { type CaseResult, compareSlowCases, type SlowCase } from "./lib/compare.js";
+import { benchCollector, latencyLabelSets, otelInstruments, promClientMetrics } from "./lib/contenders.js";
+import { FloorHistogramSerializer } from "./lib/floor-serializer.js";
+
+/** Label-set counts of the serialization and collection sections. */
+export const SERIES_COUNTS: readonly number[] = [1, 100, 1_000, 10_000];
+
+/** Values spread over the buckets, so every `le` line carries a real count. */
+const VALUES = [0.004, 0.02, 0.07, 0.245, 0.9, 2.5, 11, 45];
+
+/**
+ * The same `count` latency label sets recorded into our store, prom-client and the OpenTelemetry
+ * SDK, 8 observations per set.
+ */
+export function populatedContenders(count: number, options: { openMetrics?: boolean } = {}) {
+  const sets = latencyLabelSets(count);
+  const collector = benchCollector();
+  const prom = promClientMetrics(["operation", "exchange", "outcome"], options);
+  const otel = otelInstruments();
+  for (const set of sets) {
+    for (const value of VALUES) {
+      collector.recordSignal(GoldenSignals.LATENCY, value, set as SignalAttributes);
+      prom.latency.observe(set as Record<string, string>, value);
+      otel.latency.record(value, set);
+    }
+  }
+  return { collector, prom, otel };
+}
+
+/**
+ * Serialization at 1 to 10,000 latency label sets, text 0.0.4 and OpenMetrics, in ms:
+ * - "serialize": our pure serializer on a snapshot taken beforehand;
+ * - "/metrics": snapshot to bytes, what a scrape costs (collect + serialize + UTF-8 encode),
+ *   beside prom-client's `registry.metrics()` + encode, and the OpenTelemetry SDK's collection
+ *   alone (a lower bound: `@opentelemetry/exporter-prometheus` is not installed here), and the
+ *   floor (pre-encoded prefixes, numbers into one reused Buffer).
+ */
+export async function serializeCases(): Promise<SlowCase[]> {
+  const cases: SlowCase[] = [];
+  for (const openMetrics of [false, true]) {
+    const format = openMetrics ? "openmetrics" : "text";
+    for (const count of SERIES_COUNTS) {
+      const { collector, prom, otel } = populatedContenders(count, { openMetrics });
+      const snapshot: ResourceMetrics = await collector.collect();
+      const floor = new FloorHistogramSerializer("zoran_latency_seconds", collector.store.latency.series);
+      const sets = count === 1 ? "set" : "sets";
+      cases.push({
+        name: `serialize ${format}, ${count} ${sets} (snapshot to string)`,
+        ours: () => serializePrometheus(snapshot, { format }),
+      });
+      cases.push({
+        name: `/metrics ${format}, ${count} ${sets} (to bytes)`,
+        ours: async () => Buffer.from(serializePrometheus(await collector.collect(), { format })),
+        promClient: async () => Buffer.from(await prom.registry.metrics()),
+        otel: () => otel.reader.snapshot(),
+        floor: () => floor.serialize(),
+      });
+    }
+  }
+  return cases;
+}
+
+/** Runs the serialization section. */
+export async function runSerializeBench(options: { rounds?: number } = {}): Promise<CaseResult[]> {
+  return compareSlowCases(await serializeCases(), { rounds: options.rounds ?? 5, callsPerRound: 3 });
+}
