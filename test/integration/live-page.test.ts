@@ -1,0 +1,305 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TelemetryCollector } from "../../src/index.js";
+import { requireBinary } from "../helpers/require-binary.js";
+import { type DemoProcess, spawnDemo } from "../helpers/spawn-demo.js";
+import { type LivePageFixture, SCRIPT_OPERATION, startLivePageFixture } from "../web/live-page-fixture.js";
+
+// The page functions below run in Chromium; Node's lib has no DOM types, and adding the DOM lib
+// here would add it to every file of the project.
+// biome-ignore lint/suspicious/noExplicitAny: browser globals, typed by the browser at runtime
+declare const document: any;
+// biome-ignore lint/suspicious/noExplicitAny: browser globals, typed by the browser at runtime
+declare const Image: any;
+
+const CHROMIUM = requireBinary("/usr/bin/chromium");
+const SIGNALS = ["latency", "errors", "traffic", "saturation"] as const;
+/** Stroke of each chart's first line (the page's palette starts with it): rgb(37, 99, 235). */
+const FIRST_LINE_RGB = [37, 99, 235] as const;
+const REPO = join(import.meta.dirname, "..", "..");
+/** `UPDATE_SCREENSHOTS=1` refreshes the README's screenshot from this run. */
+const DOCS_SCREENSHOT = join(REPO, "docs", "images", "live-page.png");
+// The demo serves the page once the collector owns a window store (`collector.window`).
+const COLLECTOR_SERVES_PAGE = "window" in TelemetryCollector.prototype;
+
+let browser: Browser | undefined;
+const scratch = mkdtempSync(join(tmpdir(), "live-page-"));
+
+beforeAll(async () => {
+  if (CHROMIUM === null) return;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    timeout: 30_000,
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Opens the page and collects everything that would tell a user it is broken. */
+async function openLivePage(url: string): Promise<{ page: Page; problems: string[]; dialogs: string[] }> {
+  const page = await browser!.newPage({ viewport: { width: 1280, height: 1000 } });
+  const problems: string[] = [];
+  const dialogs: string[] = [];
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  // CSP violations, failed asset loads and script errors all land here as errors.
+  page.on("console", (message) => {
+    if (message.type() === "error" || message.type() === "warning") {
+      problems.push(`console ${message.type()}: ${message.text()}`);
+    }
+  });
+  page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()}`));
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  const response = await page.goto(`${url}/`, { waitUntil: "load" });
+  expect(response?.status()).toBe(200);
+  return { page, problems, dialogs };
+}
+
+/** Number of times the page has drawn a snapshot. */
+function updates(page: Page): Promise<number> {
+  return page.evaluate(() => Number(document.documentElement.getAttribute("data-updates") ?? 0));
+}
+
+/** Waits (bounded) until the page has drawn `count` more snapshots than now. */
+async function waitForUpdates(page: Page, count: number, timeoutMs = 20_000): Promise<void> {
+  const target = (await updates(page)) + count;
+  await page.waitForFunction(
+    (n) => Number(document.documentElement.getAttribute("data-updates") ?? 0) >= n,
+    target,
+    { timeout: timeoutMs, polling: 100 },
+  );
+}
+
+/** Canvas pixels of each panel drawn in the first line's colour: the plotted line itself. */
+function linePixels(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(
+    ({ signals, rgb }) => {
+      const counts: Record<string, number> = {};
+      for (const signal of signals) {
+        const canvas = document.querySelector(`#panel-${signal} canvas`);
+        if (!canvas) {
+          counts[signal] = -1;
+          continue;
+        }
+        // Read a copy: reading uPlot's own canvas back would slow its drawing (and Chromium says so).
+        const copy = document.createElement("canvas");
+        copy.width = canvas.width;
+        copy.height = canvas.height;
+        const context = copy.getContext("2d", { willReadFrequently: true });
+        context.drawImage(canvas, 0, 0);
+        const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          const near =
+            Math.abs(data[i]! - rgb[0]) < 40 &&
+            Math.abs(data[i + 1]! - rgb[1]) < 40 &&
+            Math.abs(data[i + 2]! - rgb[2]) < 40;
+          if (near && data[i + 3]! > 128) n++;
+        }
+        counts[signal] = n;
+      }
+      return counts;
+    },
+    { signals: SIGNALS, rgb: FIRST_LINE_RGB },
+  );
+}
+
+/** What a user reads as numbers: the four headlines and the operations table. */
+function visibleValues(page: Page): Promise<string> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll(".headline, #operations tbody td.num")]
+      .map((el) => el.textContent)
+      .join("|"),
+  );
+}
+
+/**
+ * Decodes a PNG in a blank page (no CSP there) and measures it: how many pixels have the first
+ * line's colour, and how many distinct colours it has (a blank image has one or two).
+ */
+async function measurePng(png: Buffer): Promise<{ linePixels: number; colours: number }> {
+  const page = await browser!.newPage();
+  try {
+    return await page.evaluate(
+      async ({ base64, rgb }) => {
+        const image = new Image();
+        image.src = `data:image/png;base64,${base64}`;
+        await image.decode();
+        const canvas = document.createElement("canvas");
+        canvas.width = image.naturalWidth;
+        canvas.height = image.naturalHeight;
+        const context = canvas.getContext("2d")!;
+        context.drawImage(image, 0, 0);
+        const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+        const colours = new Set<number>();
+        let line = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          colours.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+          if (
+            Math.abs(data[i]! - rgb[0]) < 40 &&
+            Math.abs(data[i + 1]! - rgb[1]) < 40 &&
+            Math.abs(data[i + 2]! - rgb[2]) < 40
+          ) {
+            line++;
+          }
+        }
+        return { linePixels: line, colours: colours.size };
+      },
+      { base64: png.toString("base64"), rgb: FIRST_LINE_RGB },
+    );
+  } finally {
+    await page.close();
+  }
+}
+
+/** The checks the issue asks of a page with live data: four charts with lines, values moving. */
+async function expectLiveCharts(page: Page, problems: string[], screenshotName: string): Promise<void> {
+  await waitForUpdates(page, 1);
+  // Lines need a few intervals of data; wait until every panel shows some (bounded).
+  await page.waitForFunction(() => document.querySelectorAll(".panel.is-empty").length === 0, undefined, {
+    timeout: 30_000,
+    polling: 200,
+  });
+  // A line a few points long is a handful of pixels: poll (bounded) until each has some length.
+  let pixels = await linePixels(page);
+  for (let attempt = 0; attempt < 60 && SIGNALS.some((signal) => !(pixels[signal]! > 40)); attempt++) {
+    await waitForUpdates(page, 1);
+    pixels = await linePixels(page);
+  }
+  for (const signal of SIGNALS) expect(pixels[signal], `${signal} line pixels`).toBeGreaterThan(40);
+  for (const signal of SIGNALS) {
+    const headline = await page.locator(`#panel-${signal} .headline`).textContent();
+    expect(headline, signal).not.toBe("no data");
+    expect(headline, signal).not.toBe("");
+  }
+
+  const first = await visibleValues(page);
+  const firstChart = await page.evaluate(() => document.querySelector("#panel-latency canvas")!.toDataURL());
+  await waitForUpdates(page, 3);
+  const second = await visibleValues(page);
+  const secondChart = await page.evaluate(() => document.querySelector("#panel-latency canvas")!.toDataURL());
+  expect(second).not.toBe(first);
+  expect(secondChart).not.toBe(firstChart);
+
+  const path = join(scratch, screenshotName);
+  const png = await page.screenshot({ path, fullPage: true });
+  const measured = await measurePng(png);
+  expect(measured.colours).toBeGreaterThan(50);
+  expect(measured.linePixels).toBeGreaterThan(200);
+  if (process.env.UPDATE_SCREENSHOTS === "1") {
+    mkdirSync(dirname(DOCS_SCREENSHOT), { recursive: true });
+    copyFileSync(path, DOCS_SCREENSHOT);
+  }
+  expect(readFileSync(path).subarray(1, 4).toString()).toBe("PNG");
+  expect(problems).toEqual([]);
+}
+
+describe.skipIf(CHROMIUM === null)(
+  "live page in headless Chromium (collector wiring built in the test)",
+  () => {
+    let fixture: LivePageFixture;
+    beforeAll(async () => {
+      fixture = await startLivePageFixture({ intervalMs: 500 });
+    });
+    afterAll(async () => {
+      await fixture?.stop();
+    });
+
+    it("shows a clear empty state before anything is recorded", async () => {
+      const { page, problems } = await openLivePage(fixture.url);
+      try {
+        await waitForUpdates(page, 1);
+        expect(await page.locator("#empty").isVisible()).toBe(true);
+        expect(await page.locator("#empty").textContent()).toMatch(/No operation recorded in the last 1 min/);
+        expect(await page.locator("#panel-latency .panel-empty").textContent()).toMatch(
+          /No operation finished/,
+        );
+        expect(await page.locator("#panel-latency .headline").textContent()).toBe("no data");
+        expect(await page.locator("#operations .table-note").textContent()).toBe(
+          "No operation completed in this window.",
+        );
+        expect(problems).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    }, 60_000);
+
+    it("renders four charts with data that change between two reads", async () => {
+      fixture.startTraffic();
+      const { page, problems } = await openLivePage(fixture.url);
+      try {
+        await expectLiveCharts(page, problems, "fixture.png");
+        expect(await page.locator("#empty").isVisible()).toBe(false);
+        expect(await page.locator("#status").textContent()).toMatch(/^live/);
+      } finally {
+        await page.close();
+      }
+    }, 90_000);
+
+    it("shows a <script> label as text, in the table and the alerts, and runs none of it", async () => {
+      const { page, problems, dialogs } = await openLivePage(fixture.url);
+      try {
+        const cell = page.locator("#operations td.label", { hasText: SCRIPT_OPERATION });
+        await cell.first().waitFor({ timeout: 20_000 });
+        expect(await cell.first().textContent()).toBe(SCRIPT_OPERATION);
+        // The alert for that operation fires (20 % errors) and carries the label as text too.
+        const alertLabels = page.locator("#alerts td.label", { hasText: `operation=${SCRIPT_OPERATION}` });
+        await alertLabels.first().waitFor({ timeout: 30_000 });
+        const dom = await page.evaluate(() => ({
+          scripts: [...document.scripts].map((script) => script.getAttribute("src")),
+          injected: document.querySelectorAll("main script, section script, td *").length,
+        }));
+        expect(dom.scripts).toEqual(["assets/uPlot.iife.min.js", "assets/live-page.js"]);
+        expect(dom.injected).toBe(0);
+        expect(dialogs).toEqual([]);
+        expect(problems).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    }, 90_000);
+
+    it("lists alert states with their status", async () => {
+      const { page, problems } = await openLivePage(fixture.url);
+      try {
+        await page.locator("#alerts td.status-firing").first().waitFor({ timeout: 30_000 });
+        const rows = await page.locator("#alerts tbody tr").allTextContents();
+        expect(rows.some((row) => row.includes("LatencyP99High") && row.startsWith("inactive"))).toBe(true);
+        expect(problems).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    }, 60_000);
+  },
+);
+
+describe.skipIf(CHROMIUM === null || !COLLECTOR_SERVES_PAGE)("live page of a running demo process", () => {
+  let demo: DemoProcess;
+  beforeAll(async () => {
+    demo = await spawnDemo(["--port", "0", "--rate", "40", "--seed", "7"]);
+  }, 60_000);
+  afterAll(async () => {
+    await demo?.stop();
+  });
+
+  it("renders four charts with data that change between two reads", async () => {
+    const { page, problems } = await openLivePage(demo.url);
+    try {
+      await expectLiveCharts(page, problems, "demo.png");
+      expect(await page.locator("#operations td.label", { hasText: "chat_completion" }).count()).toBe(1);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+});
+
+if (!COLLECTOR_SERVES_PAGE) {
+  console.warn("[skip] demo live page: TelemetryCollector has no `window` yet, so the demo serves no page");
+}
