@@ -2,6 +2,7 @@ import { IncomingMessage, ServerResponse } from "node:http";
 import { diag } from "@opentelemetry/api";
 import type { TelemetryCollector } from "../collector/telemetry-collector.js";
 import type { Exchange } from "../signals/label-values.js";
+import { countResponseBody } from "./count-response-body.js";
 import { normalizeMethod } from "./http-semantics.js";
 import { observeNodeRequest } from "./observe-node-request.js";
 import { ServerRequest } from "./server-request.js";
@@ -23,7 +24,7 @@ export interface HonoContextLike {
     readonly routeIndex: number;
     readonly matchedRoutes: readonly HonoRouteLike[];
   };
-  readonly res: Response;
+  res: Response;
   /** Set by Hono when a handler threw and `app.onError` answered. */
   readonly error?: unknown;
   /** On `@hono/node-server`: `{ incoming, outgoing }`, the `node:http` objects. */
@@ -45,7 +46,8 @@ export interface HonoMiddlewareOptions {
  * continuing the caller's W3C trace. Install it first: `app.use(honoMiddleware(collector))`.
  *
  * On `@hono/node-server` the byte counts are the socket's (headers included, chunked bodies too);
- * on other runtimes they come from `Content-Length` and are absent without it.
+ * on other runtimes the request size comes from `Content-Length`, and the response body is
+ * counted as it is sent (its bytes are recorded when it has been read to the end).
  *
  * @example
  * const app = new Hono();
@@ -95,13 +97,22 @@ export function honoMiddleware(
       crashed = true;
       throw error;
     } finally {
+      const declared = crashed ? undefined : contentLength(c.res.headers);
       request.end({
         route: honoRoute(c),
         statusCode: crashed ? 500 : c.res.status,
         requestBytes: contentLength(c.req.raw.headers),
-        responseBytes: crashed ? undefined : contentLength(c.res.headers),
+        responseBytes: declared,
         crashed: crashed || c.error !== undefined,
       });
+      // Without Content-Length (c.json(), streams), the body is counted as the runtime sends it.
+      if (!crashed && declared === undefined) {
+        try {
+          c.res = countResponseBody(c.res, (bytes) => request.responseBytes(bytes));
+        } catch (error) {
+          diag.debug(`zoran-telemetrie: Hono response size not measured: ${String(error)}`);
+        }
+      }
     }
   };
 }

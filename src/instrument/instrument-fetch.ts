@@ -3,6 +3,7 @@ import type { TelemetryCollector } from "../collector/telemetry-collector.js";
 import { scrubValue } from "../privacy/scrub-value.js";
 import { GoldenSignals } from "../signals/golden-signals.js";
 import type { ErrorType, Exchange } from "../signals/label-values.js";
+import { countResponseBody } from "./count-response-body.js";
 import { clientErrorType, normalizeMethod, thrownErrorType } from "./http-semantics.js";
 import { instrumentationTracer } from "./instrumentation-tracer.js";
 import { payloadSize } from "./payload-size.js";
@@ -194,59 +195,4 @@ function startCall(
       );
     },
   };
-}
-
-/**
- * The same response with a body that counts its bytes as the caller reads them, reporting the
- * total once when the body ends, fails or is cancelled. Reads are passed through one by one
- * (no read-ahead), so backpressure and cancellation behave as on the original body.
- */
-function countResponseBody(response: Response, report: (bytes: number) => void): Response {
-  const body = response.body;
-  // Only statuses a Response can be constructed with, with a body, are wrapped.
-  if (body === null || response.status < 200 || response.status > 599) {
-    if (body === null) report(0);
-    return response;
-  }
-  const reader = body.getReader();
-  let bytes = 0;
-  let reported = false;
-  const done = () => {
-    if (reported) return;
-    reported = true;
-    report(bytes);
-  };
-  const counted = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const chunk = await reader.read();
-        if (chunk.done) {
-          done();
-          controller.close();
-          return;
-        }
-        bytes += chunk.value.byteLength;
-        controller.enqueue(chunk.value);
-      } catch (error) {
-        done();
-        controller.error(error);
-      }
-    },
-    async cancel(reason) {
-      done();
-      await reader.cancel(reason);
-    },
-  });
-  const wrapped = new Response(counted, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
-  // A constructed Response has an empty `url` and type "default": keep what the caller would have seen.
-  Object.defineProperties(wrapped, {
-    url: { value: response.url },
-    redirected: { value: response.redirected },
-    type: { value: response.type },
-  });
-  return wrapped;
 }

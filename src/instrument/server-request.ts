@@ -40,6 +40,7 @@ export class ServerRequest {
   private readonly span: Span;
   private readonly startMs = performance.now();
   private ended = false;
+  private operation: string | undefined;
 
   constructor(
     private readonly collector: TelemetryCollector,
@@ -64,6 +65,7 @@ export class ServerRequest {
     const seconds = (performance.now() - this.startMs) / 1000;
     const route = end.route === undefined ? undefined : scrubValue(end.route) || undefined;
     const operation = route === undefined ? `HTTP ${this.method} unmatched` : `${this.method} ${route}`;
+    this.operation = operation;
     const errorType = end.crashed ? "crash" : end.aborted ? undefined : serverErrorType(end.statusCode);
     const exchange = this.exchange;
     const collector = this.collector;
@@ -108,5 +110,23 @@ export class ServerRequest {
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
     span.end();
+  }
+
+  /**
+   * Records response bytes known only after `end()` (a streamed body counted as it is sent),
+   * under the operation `end()` resolved. Does nothing before `end()`.
+   */
+  responseBytes(bytes: number): void {
+    const operation = this.operation;
+    if (operation === undefined) return;
+    const collector = this.collector;
+    collector.contextManager.with(ROOT_CONTEXT, () =>
+      collector.recordSignal(GoldenSignals.TRAFFIC, bytes, {
+        operation,
+        exchange: this.exchange,
+        kind: "bytes",
+        direction: "output",
+      }),
+    );
   }
 }
