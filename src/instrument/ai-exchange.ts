@@ -1,4 +1,4 @@
-import { type Attributes, type Span, SpanKind } from "@opentelemetry/api";
+import { type Attributes, diag, type Span, SpanKind } from "@opentelemetry/api";
 import type { TelemetryCollector } from "../collector/telemetry-collector.js";
 import { scrubValue } from "../privacy/scrub-value.js";
 import { GoldenSignals } from "../signals/golden-signals.js";
@@ -292,6 +292,11 @@ export async function exchange<T>(
 ): Promise<T> {
   if (typeof fn !== "function") {
     throw new TypeError(`zoran-telemetrie: exchange(options, fn) needs a function, got ${typeof fn}`);
+  }
+  if (typeof options !== "object" || options === null) {
+    // Bad options are the telemetry's problem, not the caller's: run as an unnamed exchange.
+    diag.warn("zoran-telemetrie: exchange() options must be an object; recorded as operation none");
+    options = { operation: "none" } as AiExchangeOptions;
   }
   const settled = await collector.trace(
     options.operation,
