@@ -382,14 +382,17 @@ describe("TelemetryCollector", () => {
   it("exports runtime metrics under the semantic-convention names", async () => {
     const collector = create({ runtimeMetrics: true });
     await collector.start();
-    // Let the delay monitor take samples and give the collector a young-generation GC to see.
-    let garbage: number[][] = [];
-    for (let i = 0; i < 200; i++) {
-      garbage.push(new Array(10_000).fill(i));
-      if (garbage.length > 20) garbage = [];
-      if (i % 50 === 0) await sleep(25);
+    // Force a real GC (the flag only exposes gc() to new contexts) and let the delay monitor sample.
+    const { setFlagsFromString } = await import("node:v8");
+    const { runInNewContext } = await import("node:vm");
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    let text = "";
+    for (let attempt = 0; attempt < 40 && !text.includes("v8js_gc_duration_seconds_count"); attempt++) {
+      gc();
+      await sleep(50);
+      text = await collector.export("prometheus");
     }
-    const text = await collector.export("prometheus");
     expect(text).toContain("# TYPE v8js_memory_heap_used_bytes gauge");
     expect(text).toContain("# TYPE nodejs_eventloop_delay_p99_seconds gauge");
     expect(text).toContain("# TYPE v8js_gc_duration_seconds histogram");
@@ -399,7 +402,10 @@ describe("TelemetryCollector", () => {
     const collector = create({ window: { intervalMs: 50 } });
     await collector.start();
     for (let i = 0; i < 10; i++) {
-      collector.recordSignal(GoldenSignals.ERROR_RATE, i < 3 ? 1 : 0, { operation: "w", error_type: "timeout" });
+      collector.recordSignal(GoldenSignals.ERROR_RATE, i < 3 ? 1 : 0, {
+        operation: "w",
+        error_type: "timeout",
+      });
     }
     await sleep(150);
     const [ratio] = collector.window!.errorRatio({ windowMs: 60_000 });

@@ -164,7 +164,13 @@ describe("OTLP exporter under receiver trouble", () => {
     expect(latency?.sum).toBeCloseTo(0.1 + 0.2 * (recorded - 1), 9);
     expect(receiver.latest(TOKENS_METRIC.name, { direction: "output" })?.value).toBe(25 * recorded);
     // The newest spans of the outage arrive once the receiver is back; at most the bound of them.
-    await exporter.forceFlush?.();
+    // Retained spans go out with the next span export after recovery; poll rather than race it.
+    const newest = `during-outage-${spans - 1}`;
+    const deadline = Date.now() + 10_000;
+    while (!receiver.spans.some((s) => s.name === newest) && Date.now() < deadline) {
+      await exporter.forceFlush?.();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const outageSpans = receiver.spans.filter((s) => s.name.startsWith("during-outage-"));
     expect(outageSpans.length).toBeGreaterThanOrEqual(40);
     expect(outageSpans.some((s) => s.name === `during-outage-${spans - 1}`)).toBe(true);

@@ -51,34 +51,50 @@ export const createOtlpExporter: ExporterFactory<OtlpExporterOptions> = (setup, 
       })
     : undefined;
 
-  const spanProcessor = config.traces
-    ? new BatchSpanProcessor(
-        new RetainingSpanExporter(createTraceExporter(config), {
-          maxRetainedSpans: config.maxRetainedSpans,
-          onFailure: (error, dropped) => {
-            report(error);
-            if (dropped > 0) report(new Error(`otlp: ${dropped} spans dropped, retry buffer full`));
-          },
-        }),
-        {
-          scheduledDelayMillis: Math.min(config.intervalMs, MAX_SPAN_DELAY_MS),
-          exportTimeoutMillis: config.timeoutMs,
+  const retaining = config.traces
+    ? new RetainingSpanExporter(createTraceExporter(config), {
+        maxRetainedSpans: config.maxRetainedSpans,
+        onFailure: (error, dropped) => {
+          report(error);
+          if (dropped > 0) report(new Error(`otlp: ${dropped} spans dropped, retry buffer full`));
         },
-      )
+      })
     : undefined;
+  const spanProcessor = retaining
+    ? new BatchSpanProcessor(retaining, {
+        scheduledDelayMillis: Math.min(config.intervalMs, MAX_SPAN_DELAY_MS),
+        exportTimeoutMillis: config.timeoutMs,
+      })
+    : undefined;
+  // The batch processor only exports when new spans arrive, so spans kept through an outage
+  // would wait for the next span. Retry them on the export interval instead.
+  let retryTimer: NodeJS.Timeout | undefined;
+  const retryRetained = () => {
+    if (retaining !== undefined && retaining.retainedSpans > 0) retaining.forceFlush().catch(report);
+  };
 
   let shutdown: Promise<void> | undefined;
   const exporter: TelemetryExporter = {
     name,
     ...(metricReader ? { metricReader } : {}),
     ...(spanProcessor ? { spanProcessor } : {}),
+    async start() {
+      if (retaining !== undefined && retryTimer === undefined) {
+        retryTimer = setInterval(retryRetained, Math.min(config.intervalMs, MAX_SPAN_DELAY_MS));
+        retryTimer.unref();
+      }
+    },
     async forceFlush() {
       await Promise.all([
         metricReader?.forceFlush().catch(report),
-        spanProcessor?.forceFlush().catch(report),
+        spanProcessor
+          ?.forceFlush()
+          .then(() => retaining?.forceFlush())
+          .catch(report),
       ]);
     },
     shutdown() {
+      if (retryTimer !== undefined) clearInterval(retryTimer);
       shutdown ??= shutDownWithin(setup, config, metricReader, spanProcessor);
       return shutdown;
     },
