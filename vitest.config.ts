@@ -4,7 +4,13 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: {
     // Examples and tests import the package by name, as users do; here that is the source.
-    alias: { "zoran-telemetrie": fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+    alias: [
+      { find: /^zoran-telemetrie$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+      {
+        find: /^zoran-telemetrie\/alerting$/,
+        replacement: fileURLToPath(new URL("./src/alerting/index.ts", import.meta.url)),
+      },
+    ],
   },
   test: {
     include: ["test/**/*.test.ts"],

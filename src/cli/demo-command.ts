@@ -109,6 +109,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const collector = new TelemetryCollector({
     serviceName: values.service,
     exporter: "prometheus",
+    // The shipped alert rules, evaluated in process: their states show on the live page.
+    alerting: true,
     ...(port === undefined ? {} : { port }),
     ...(values.host === undefined ? {} : { host: values.host }),
   });

@@ -1,4 +1,5 @@
 import type { Attributes, DiagLogger } from "@opentelemetry/api";
+import type { AlertingOptions } from "../alerting/alerting-options.js";
 import type { ConsoleExporterOptions } from "../exporters/console/console-exporter.js";
 import type { CsvExporterOptions } from "../exporters/csv/csv-exporter.js";
 import type { JsonExporterOptions } from "../exporters/json/json-exporter.js";
@@ -75,6 +76,13 @@ export interface TelemetryCollectorOptions {
   disabled?: boolean;
   /** The in-process window of recent deltas behind the live page and alerting; `false` turns it off. */
   window?: WindowOptions | false;
+  /**
+   * In-process alerting over the window: `true` runs the shipped rules (latency p95, error ratio,
+   * traffic drop, saturation) with no notifier; an object picks rules, SLOs and notifiers.
+   * Bad rules make the constructor throw a `RuleValidationError` naming the rule and field.
+   * @default false
+   */
+  alerting?: AlertingOptions | boolean;
   /** Where problems are reported. @default OpenTelemetry's global `diag` */
   diag?: DiagLogger;
   /** Flush budget of `shutdown()`, in milliseconds. @default 5000 */

@@ -17,6 +17,13 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { MeterProvider, MetricReader, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+import type { AlertState } from "../alerting/alert-state.js";
+import type { AlertingEngine } from "../alerting/alerting-engine.js";
+import {
+  alertsResponseBody,
+  createAlertingEngine,
+  DEFAULT_EVALUATION_INTERVAL_MS,
+} from "../alerting/alerting-options.js";
 import { serializeCsv } from "../exporters/csv/csv-serializer.js";
 import { EXPORTER_FACTORIES } from "../exporters/exporter-registry.js";
 import { serializeJsonLines } from "../exporters/json/json-lines-serializer.js";
@@ -154,6 +161,9 @@ export class TelemetryCollector {
   private readonly windowIntervalMs: number;
   private windowTimer: NodeJS.Timeout | undefined;
   private windowBusy = false;
+  private readonly alerting: AlertingEngine | undefined;
+  private evaluationIntervalMs = DEFAULT_EVALUATION_INTERVAL_MS;
+  private lastEvaluationMs = Number.NEGATIVE_INFINITY;
   private probeTimer: NodeJS.Timeout | undefined;
   private stopRuntimeMetrics: (() => void) | undefined;
   private starting: Promise<void> | undefined;
@@ -239,7 +249,16 @@ export class TelemetryCollector {
     this.probeIntervalMs = positiveInteger(saturation?.intervalMs) ?? 1000;
     this.runtimeMetrics = options.runtimeMetrics !== false && !this.disabled;
 
-    const windowOptions = options.window === false || this.disabled ? undefined : (options.window ?? {});
+    const alertingOptions =
+      options.alerting === undefined || options.alerting === false || this.disabled
+        ? undefined
+        : options.alerting === true
+          ? {}
+          : options.alerting;
+    const windowOptions =
+      (options.window === false && alertingOptions === undefined) || this.disabled
+        ? undefined
+        : options.window || {};
     this.windowIntervalMs = positiveInteger(windowOptions?.intervalMs) ?? 2000;
     this.window =
       windowOptions === undefined
@@ -250,10 +269,38 @@ export class TelemetryCollector {
               this.windowIntervalMs,
               positiveInteger(windowOptions.retentionMs) ?? 15 * 60_000,
             ),
-            // A coarse ring for the hour-to-days windows of SLO burn-rate rules.
-            coarse: { intervalMs: 5 * 60_000, retentionMs: 3 * 24 * 3_600_000 },
+            // A coarse ring for the hour-to-days windows of alert and SLO burn-rate rules, only
+            // when alerting runs: it is most of a series' window memory (docs/alerting.md).
+            ...(alertingOptions === undefined
+              ? {}
+              : { coarse: { intervalMs: 5 * 60_000, retentionMs: 3 * 24 * 3_600_000 } }),
             maxSeries: positiveInteger(windowOptions.maxSeries) ?? 1000,
           });
+    if (alertingOptions !== undefined && this.window !== undefined) {
+      this.alerting = createAlertingEngine(alertingOptions, {
+        serviceName: this.serviceName,
+        window: this.window,
+      });
+      this.evaluationIntervalMs =
+        positiveInteger(alertingOptions.evaluationIntervalMs) ?? DEFAULT_EVALUATION_INTERVAL_MS;
+      this.prometheus?.addRoute("/api/alerts", (request, response) => {
+        const body = alertsResponseBody(this.alerts());
+        response.writeHead(200, {
+          "Content-Type": "application/json; charset=utf-8",
+          "Content-Length": Buffer.byteLength(body),
+          "Cache-Control": "no-store",
+        });
+        response.end(request.method === "HEAD" ? undefined : body);
+      });
+    }
+  }
+
+  /**
+   * Current alert states (pending, firing, recently resolved, and one `inactive` entry per quiet
+   * rule); empty without `alerting`. Also served as JSON on `GET /api/alerts`.
+   */
+  alerts(): AlertState[] {
+    return this.alerting?.states() ?? [];
   }
 
   /**
@@ -507,6 +554,11 @@ export class TelemetryCollector {
     this.windowBusy = true;
     try {
       this.window.ingest(await this.collect());
+      const now = Date.now();
+      if (this.alerting !== undefined && now - this.lastEvaluationMs >= this.evaluationIntervalMs) {
+        this.lastEvaluationMs = now;
+        this.alerting.evaluate(now);
+      }
     } catch (error) {
       this.diag.warn(`zoran-telemetrie: window update failed: ${describeError(error)}`);
     } finally {
@@ -527,6 +579,7 @@ export class TelemetryCollector {
         ...this.exporters.map((exporter) => exporter.shutdown()),
         this.meterProvider.shutdown(),
         this.tracerProvider.shutdown(),
+        this.alerting?.shutdown(),
       ]),
       deadline,
     );

@@ -412,4 +412,39 @@ describe("TelemetryCollector", () => {
     expect(ratio?.value).toBeCloseTo(0.3, 10);
     expect(create({ window: false }).window).toBeUndefined();
   });
+
+  it("evaluates alert rules over its window and serves their states on /api/alerts", async () => {
+    const collector = create({
+      exporter: "prometheus",
+      port: 0,
+      window: { intervalMs: 50 },
+      alerting: {
+        rules: [{ name: "TooManyErrors", signal: "errors", threshold: 0.2, window: "1m", severity: "page" }],
+        evaluationIntervalMs: 50,
+      },
+    });
+    await collector.start();
+    expect(collector.alerts().map((a) => [a.name, a.status])).toEqual([["TooManyErrors", "inactive"]]);
+    for (let i = 0; i < 10; i++) {
+      collector.recordSignal(GoldenSignals.ERROR_RATE, i < 5 ? 1 : 0, {
+        operation: "a",
+        error_type: "crash",
+      });
+    }
+    await vi.waitFor(() => expect(collector.alerts()[0]?.status).toBe("firing"), {
+      timeout: 5000,
+      interval: 50,
+    });
+    const body = (await (await fetch(`${collector.url}/api/alerts`)).json()) as {
+      alerts: { name: string; status: string; labels: Record<string, string>; value: number }[];
+    };
+    expect(body.alerts[0]).toMatchObject({ name: "TooManyErrors", status: "firing", value: 0.5 });
+    expect(body.alerts[0]!.labels).toMatchObject({ alertname: "TooManyErrors", severity: "page" });
+  });
+
+  it("rejects alert rules with mistakes, naming the rule and the field", () => {
+    expect(() => create({ alerting: { rules: [{ name: "Bad", signal: "errors", threshold: -1 }] } })).toThrow(
+      /Bad.*threshold/,
+    );
+  });
 });
