@@ -6,12 +6,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildGrafanaDashboards } from "../../src/dashboards/grafana-dashboards.js";
 import { REQUESTS_METRIC } from "../../src/signals/metric-definitions.js";
+import { freePort, waitFor } from "../helpers/prometheus-server.js";
 import { requireBinary } from "../helpers/require-binary.js";
 
 const prometheusBin = requireBinary("prometheus");
@@ -51,35 +51,6 @@ for (const [file, dashboard] of Object.entries(buildGrafanaDashboards())) {
       variableQueries.push({ name: `${file} > $${variable.name}`, expr: variable.query });
     }
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls `check` every 200 ms until it returns true or `timeoutMs` passes. */
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`,
-  );
 }
 
 interface PromResponse {
