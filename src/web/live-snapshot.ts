@@ -1,8 +1,9 @@
 import type { AlertState, AlertStatus } from "../alerting/alert-state.js";
 import { ERROR_TYPES, PROBE_RESOURCES } from "../signals/label-values.js";
 import { labelSetKey } from "../window/label-matcher.js";
-import type { SignalSelector } from "../window/window-query.js";
+import type { SignalSelector, WindowValue } from "../window/window-query.js";
 import type { WindowStore } from "../window/window-store.js";
+import { LivePointCache } from "./live-point-cache.js";
 
 /** One line of a live chart: its legend label and one value per timestamp (`null` = no data). */
 export interface LiveChartSeries {
@@ -104,11 +105,19 @@ export interface LiveSnapshotOptions {
   readonly maxResources: number;
   /** Epoch milliseconds of "now". */
   readonly nowMs: number;
+  /** Chart points kept from earlier calls on the same store. @default none (every point computed) */
+  readonly cache?: LivePointCache;
+  /**
+   * Time allowed for computing new points of one chart line, in milliseconds; the older points
+   * left over are gaps until a later call (with the same `cache`) fills them.
+   * @default Infinity
+   */
+  readonly lineBudgetMs?: number;
 }
 
 const REQUESTS: SignalSelector = { signal: "traffic", statistic: "rate", kind: "requests" };
 const TOKENS: SignalSelector = { signal: "traffic", statistic: "rate", kind: "tokens" };
-const ERROR_RATIO: SignalSelector = { signal: "errors", statistic: "ratio" };
+const ERROR_RATE: SignalSelector = { signal: "errors", statistic: "rate" };
 const SATURATION_MAX: SignalSelector = { signal: "saturation", statistic: "max" };
 const LATENCY_QUANTILES = ["p50", "p95", "p99"] as const;
 const BY_OPERATION = ["operation", "exchange"] as const;
@@ -134,13 +143,31 @@ export function buildLiveSnapshot(options: LiveSnapshotOptions): LiveSnapshot {
   const points = Math.max(1, Math.floor(historyMs / stepMs));
   const pointTimes: number[] = [];
   for (let i = points - 1; i >= 0; i--) pointTimes.push(end - i * stepMs);
-  const chart = (selector: SignalSelector, matcher?: Readonly<Record<string, string>>) => ({
-    values: pointTimes.map(
-      (nowMs) => window.measure(selector, { windowMs: pointWindowMs, nowMs, matcher })[0]?.value ?? null,
-    ),
-  });
+  const cache = options.cache ?? new LivePointCache();
+  // One grouped query per line family and point (errors by type, saturation by resource), so the
+  // cost does not grow with the number of error types or resources.
+  const line = (key: string, selector: SignalSelector, by?: readonly string[]) =>
+    cache.points(
+      key,
+      pointTimes,
+      (nowMs) => window.measure(selector, { windowMs: pointWindowMs, nowMs, by }),
+      options.lineBudgetMs,
+    );
+  const total = (points: WindowValue[][]) => points.map((groups) => groups[0]?.value ?? null);
+  const byLabel = (points: WindowValue[][], name: string, value: string) =>
+    points.map((groups) => groups.find((group) => group.labels[name] === value)?.value ?? null);
 
-  const requests = chart(REQUESTS);
+  const requests = total(line("requests", REQUESTS));
+  const errorsByType = line("errors", ERROR_RATE, ["error_type"]);
+  // Errors per request at each point, as the store's errorRatio: no requests, no value.
+  const perRequest = (errors: (number | null)[]) =>
+    errors.map((rate, i) => {
+      const requestRate = requests[i] ?? null;
+      return requestRate === null || !(requestRate > 0) ? null : (rate ?? 0) / requestRate;
+    });
+  const allErrors = errorsByType.map((groups) => groups.reduce((sum, group) => sum + group.value, 0));
+  const saturationByResource = line("saturation", SATURATION_MAX, ["resource"]);
+
   const history = { windowMs: historyMs, nowMs: options.nowMs };
   const errorTypesSeen = window
     .errorRate({ ...history, by: ["error_type"] })
@@ -167,31 +194,31 @@ export function buildLiveSnapshot(options: LiveSnapshotOptions): LiveSnapshot {
         unit: "s",
         series: LATENCY_QUANTILES.map((statistic) => ({
           label: statistic,
-          values: chart({ signal: "latency", statistic }).values,
+          values: total(line(statistic, { signal: "latency", statistic })),
         })),
       },
       errors: {
         unit: "ratio",
         series: [
-          { label: "all errors", values: chart(ERROR_RATIO).values },
+          { label: "all errors", values: perRequest(allErrors) },
           ...errorTypesSeen.map((errorType) => ({
             label: errorType,
-            values: chart(ERROR_RATIO, { error_type: errorType }).values,
+            values: perRequest(byLabel(errorsByType, "error_type", errorType)),
           })),
         ],
       },
       traffic: {
         unit: "req/s",
         series: [
-          { label: "requests/s", values: requests.values },
-          { label: "tokens/s", values: chart(TOKENS).values },
+          { label: "requests/s", values: requests },
+          { label: "tokens/s", values: total(line("tokens", TOKENS)) },
         ],
       },
       saturation: {
         unit: "ratio",
         series: resources.map((resource) => ({
           label: resource,
-          values: chart(SATURATION_MAX, { resource }).values,
+          values: byLabel(saturationByResource, "resource", resource),
         })),
       },
     },
