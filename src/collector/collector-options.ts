@@ -15,8 +15,23 @@ export interface PrometheusEndpointOptions {
   port?: number;
   /** Address to bind. @default "127.0.0.1" (never all interfaces unless told) */
   host?: string;
-  /** When set, requests must carry `Authorization: Bearer <token>`. */
+  /** When set, requests must carry `Authorization: Bearer <token>` (compared in constant time). */
   bearerToken?: string;
+  /**
+   * When set, requests must carry `Authorization: Basic` with these credentials (compared in
+   * constant time). With `bearerToken` too, either one is accepted.
+   */
+  basicAuth?: { readonly username: string; readonly password: string };
+  /** Serve HTTPS with this PEM key and certificate instead of plain HTTP. */
+  tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /** Longest time a request may take to arrive whole, in milliseconds (slowloris guard). @default 10000 */
+  requestTimeoutMs?: number;
+  /** Longest time the headers (and TLS handshake) may take, in milliseconds. @default 5000 */
+  headersTimeoutMs?: number;
+  /** Most scrapes served at once; more get 503 with `Retry-After: 1`. @default 16 */
+  maxConcurrentScrapes?: number;
+  /** Most open connections to the endpoint; more are refused. @default 256 */
+  maxConnections?: number;
 }
 
 /** Options of the automatic saturation probes. */
