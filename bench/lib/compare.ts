@@ -17,7 +17,9 @@ export interface BenchCase {
 }
 
 /** A case whose work takes milliseconds or returns a promise: each contender's call is timed alone. */
-export type SlowCase = { readonly name: string } & Partial<Record<Contender, () => unknown>>;
+export type SlowCase = { readonly name: string; readonly calls?: number } & Partial<
+  Record<Contender, () => unknown>
+>;
 
 /** Median of each contender over interleaved rounds, in the unit of the section (ns or ms). */
 export interface CaseResult {
@@ -88,7 +90,7 @@ export async function compareSlowCases(
         const work = benchCase[who]!;
         await work(); // warm this contender's caches and JIT after the others ran
         const times: number[] = [];
-        for (let i = 0; i < calls; i++) {
+        for (let i = 0; i < (benchCase.calls ?? calls); i++) {
           const start = performance.now();
           await work();
           times.push(performance.now() - start);
