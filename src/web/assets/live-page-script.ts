@@ -69,6 +69,8 @@ export const LIVE_PAGE_SCRIPT = `"use strict";
         width: 2,
         scale: unit === "tokens/s" ? "tokens" : "y",
         points: { show: false },
+        // Tokens usually move with requests: dashed, so the line under it stays visible.
+        dash: unit === "tokens/s" ? [6, 4] : undefined,
         value: function (u, v) { return fmt(unit, v); },
       });
     });
