@@ -44,9 +44,10 @@ export class SeriesTable<S> {
   private overflowEntry: KeyEntry<S> | undefined;
   private created = 0;
   // The last free-text value looked up and its entry: most calls repeat the previous operation
-  // (a hot loop, a burst of one request's signals), and a string compare of the same string
-  // object is one pointer compare where the Map lookup costs ~7 ns (bench/record.bench.ts,
-  // measured 10.9 -> see docs/benchmarks.md). Never the overflow entry, so limits still apply.
+  // (a hot loop, a burst of one request's signals), and comparing the same string object is one
+  // pointer compare where the Map lookup costs ~7 ns. Measured on `get(op, slot).add(1)`: 10.9 ->
+  // 5.1 ns for one operation; 18 -> 19 ns cycling 100 literal (internalized) names; 25 -> 37 ns
+  // cycling 10,000 computed names (the worst case: every call misses). Never the overflow entry.
   private lastRaw: string | undefined;
   private lastEntry: KeyEntry<S> | undefined;
 
