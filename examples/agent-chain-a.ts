@@ -4,10 +4,7 @@
 // spans both processes. It makes one call, prints the answer and its trace id, and exits.
 // Run: AGENT_B_URL=http://127.0.0.1:3001 npx tsx examples/agent-chain-a.ts
 import { trace } from "@opentelemetry/api";
-import { TelemetryCollector } from "zoran-telemetrie";
-import { exchange } from "../src/instrument/ai-exchange.js";
-import { instrumentFetch } from "../src/instrument/instrument-fetch.js";
-import { traced } from "../src/instrument/traced.js";
+import { instrumentFetch, TelemetryCollector, traced } from "zoran-telemetrie";
 
 const collector = new TelemetryCollector({
   serviceName: "agent-a-planner",
@@ -22,7 +19,7 @@ class Planner {
   async plan(destination: string): Promise<{ findings: string; traceId: string }> {
     const traceId = trace.getSpan(collector.contextManager.active())?.spanContext().traceId ?? "";
     // Asking another agent is itself an AI-to-AI exchange: its tokens are the ones B reports.
-    const answer = await exchange(collector, { operation: "ask_researcher", kind: "ai_ai" }, async (ex) => {
+    const answer = await collector.exchange({ operation: "ask_researcher", kind: "ai_ai" }, async (ex) => {
       const response = await tracedFetch(`${agentB}/agents/research`, {
         method: "POST",
         headers: { "content-type": "application/json" },

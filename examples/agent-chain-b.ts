@@ -4,9 +4,7 @@
 // Run: npx tsx examples/agent-chain-b.ts   (PORT, METRICS_PORT: 0 picks free ports;
 //      spans and metrics go over OTLP to OTEL_EXPORTER_OTLP_ENDPOINT, default http://localhost:4318)
 import Fastify from "fastify";
-import { TelemetryCollector } from "zoran-telemetrie";
-import { exchange } from "../src/instrument/ai-exchange.js";
-import { fastifyPlugin } from "../src/instrument/fastify-plugin.js";
+import { fastifyPlugin, TelemetryCollector } from "zoran-telemetrie";
 
 const collector = new TelemetryCollector({
   serviceName: "agent-b-researcher",
@@ -37,8 +35,7 @@ await app.register(fastifyPlugin(collector, { exchange: "ai_ai" }));
 
 app.post("/agents/research", async (request) => {
   const topic = String((request.body as { topic?: unknown } | undefined)?.topic ?? "");
-  const message = await exchange(
-    collector,
+  const message = await collector.exchange(
     { operation: "research_answer", kind: "ai_ai", provider: "local", model: "local-research-1" },
     async (ex) => ex.response(researchModel(ex.request(topic))),
   );

@@ -3,9 +3,7 @@
 // function shaped like the OpenAI Chat Completions API, so the example runs offline.
 // Run: npx tsx examples/express-service.ts   (PORT, METRICS_PORT: 0 picks free ports)
 import express from "express";
-import { TelemetryCollector } from "zoran-telemetrie";
-import { exchange } from "../src/instrument/ai-exchange.js";
-import { expressMiddleware } from "../src/instrument/express-middleware.js";
+import { expressMiddleware, TelemetryCollector } from "zoran-telemetrie";
 
 const collector = new TelemetryCollector({
   serviceName: "express-service",
@@ -53,8 +51,7 @@ app.post("/chat", async (req, res) => {
     res.status(400).json({ error: "question is required" });
     return;
   }
-  const completion = await exchange(
-    collector,
+  const completion = await collector.exchange(
     { operation: "chat_reply", kind: "ai_human", provider: "local", model: "local-echo-1" },
     async (ex) => ex.response(localModel(ex.request({ messages: [{ role: "user", content: question }] }))),
   );

@@ -5,9 +5,7 @@
 // Run: npx tsx examples/streaming-chat.ts   (PORT, METRICS_PORT: 0 picks free ports)
 // Then: curl -N -X POST localhost:3000/chat/stream -d '{"question":"Tell me about Lyon"}'
 import { createServer } from "node:http";
-import { TelemetryCollector } from "zoran-telemetrie";
-import { exchange } from "../src/instrument/ai-exchange.js";
-import { createHttpListener } from "../src/instrument/create-http-listener.js";
+import { createHttpListener, TelemetryCollector } from "zoran-telemetrie";
 
 const collector = new TelemetryCollector({
   serviceName: "streaming-chat",
@@ -50,8 +48,7 @@ const server = createServer(
         (JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as { question?: unknown }).question ?? "",
       );
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-      await exchange(
-        collector,
+      await collector.exchange(
         { operation: "stream_chat", kind: "ai_human", provider: "local", model: "local-stream-1" },
         async (ex) => {
           ex.request({ question });

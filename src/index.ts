@@ -3,6 +3,8 @@
  * on OpenTelemetry, with a Prometheus endpoint. The curated public API: named exports only.
  */
 
+export type { AlertState, AlertStatus } from "./alerting/alert-state.js";
+export type { AlertingOptions } from "./alerting/alerting-options.js";
 export type {
   ExporterName,
   PrometheusEndpointOptions,
@@ -22,7 +24,26 @@ export type {
   PrometheusSerializerOptions,
 } from "./exporters/prometheus/prometheus-serializer.js";
 export { serializePrometheus } from "./exporters/prometheus/prometheus-serializer.js";
+export type { AiExchangeOptions, AiExchangeOutcome } from "./instrument/ai-exchange.js";
+export { AiExchange, exchange } from "./instrument/ai-exchange.js";
+export type { AiUsage } from "./instrument/ai-usage.js";
+export { readAiUsage } from "./instrument/ai-usage.js";
+export type { HttpListenerOptions } from "./instrument/create-http-listener.js";
+export { createHttpListener } from "./instrument/create-http-listener.js";
+export type { ExpressMiddlewareOptions } from "./instrument/express-middleware.js";
+export { expressMiddleware } from "./instrument/express-middleware.js";
+export type { FastifyPluginOptions } from "./instrument/fastify-plugin.js";
+export { fastifyPlugin } from "./instrument/fastify-plugin.js";
+export type { HonoMiddlewareOptions } from "./instrument/hono-middleware.js";
+export { honoMiddleware } from "./instrument/hono-middleware.js";
+export type { FetchInstrumentationOptions, FetchRequestInfo } from "./instrument/instrument-fetch.js";
+export { instrumentFetch, instrumentGlobalFetch } from "./instrument/instrument-fetch.js";
+export type { TracedOptions } from "./instrument/traced.js";
+export { traced } from "./instrument/traced.js";
+export type { WrapOptions } from "./instrument/wrap.js";
+export { wrap } from "./instrument/wrap.js";
 export { scrubValue } from "./privacy/scrub-value.js";
+export { GEN_AI_METRIC_NAMES } from "./signals/gen-ai-metric-definitions.js";
 export type { GoldenSignal } from "./signals/golden-signals.js";
 export { GoldenSignals } from "./signals/golden-signals.js";
 export type {

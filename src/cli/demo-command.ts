@@ -123,7 +123,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
   }
   process.stdout.write(
     `zoran-telemetrie demo: simulating ${rate} AI operations per second\n` +
-      `  metrics:  ${collector.url}/metrics\n` +
+      `  metrics:    ${collector.url}/metrics\n` +
+      `  live page:  ${collector.url}/\n` +
       "Press Ctrl-C to stop.\n",
   );
 

@@ -16,7 +16,7 @@ import {
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { MeterProvider, MetricReader, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
-import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+import { AlwaysOffSampler, BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import type { AlertState } from "../alerting/alert-state.js";
 import type { AlertingEngine } from "../alerting/alerting-engine.js";
 import {
@@ -34,6 +34,12 @@ import {
 } from "../exporters/prometheus/prometheus-exporter.js";
 import { serializePrometheus } from "../exporters/prometheus/prometheus-serializer.js";
 import type { ExporterSetup, TelemetryExporter } from "../exporters/telemetry-exporter.js";
+import {
+  type AiExchange,
+  type AiExchangeOptions,
+  exchange as runExchange,
+} from "../instrument/ai-exchange.js";
+import { type WrapOptions, wrap as wrapFunction } from "../instrument/wrap.js";
 import { scrubValue } from "../privacy/scrub-value.js";
 import { createCpuProbe } from "../saturation/cpu.js";
 import { createEventLoopProbe } from "../saturation/event-loop.js";
@@ -62,6 +68,7 @@ import {
   type ProbeResource,
 } from "../signals/label-values.js";
 import { INSTRUMENTATION_SCOPE } from "../signals/metric-definitions.js";
+import { createLivePageRoutes } from "../web/live-page-routes.js";
 import { WindowStore } from "../window/window-store.js";
 import { envFlag, envPort, exporterList, type TelemetryCollectorOptions } from "./collector-options.js";
 import { GoldenSignalStore } from "./golden-signal-store.js";
@@ -100,6 +107,10 @@ export interface SignalAttributes {
 
 const SIGNAL_NAMES: ReadonlySet<string> = new Set(Object.values(GoldenSignals));
 const NON_RECORDING_SPAN = traceApi.wrapSpanContext(INVALID_SPAN_CONTEXT);
+// Spans of a never-sampling provider do not record, cost little, and reach no processor.
+const NON_RECORDING_TRACER = new BasicTracerProvider({ sampler: new AlwaysOffSampler() }).getTracer(
+  "zoran-telemetrie",
+);
 const PROBE_FACTORIES: Readonly<Record<ProbeResource, () => SaturationProbe>> = {
   cpu: createCpuProbe,
   memory: createMemoryProbe,
@@ -138,7 +149,7 @@ export class TelemetryCollector {
 
   private readonly diag: DiagLogger;
   private readonly disabled: boolean;
-  private readonly tracer: Tracer | undefined;
+  private readonly activeTracer: Tracer | undefined;
   /**
    * The context manager (AsyncLocalStorage) that carries spans and operations across async
    * calls. Instrumentation reads the active context from it; `register()` makes it global.
@@ -237,7 +248,7 @@ export class TelemetryCollector {
     this.meterProvider = new MeterProvider({ resource, readers });
     this.tracerProvider = new BasicTracerProvider({ resource, spanProcessors });
     this.meter = this.meterProvider.getMeter(this.serviceName);
-    this.tracer =
+    this.activeTracer =
       options.tracing === false || this.disabled
         ? undefined
         : this.tracerProvider.getTracer(INSTRUMENTATION_SCOPE.name, INSTRUMENTATION_SCOPE.version);
@@ -276,6 +287,15 @@ export class TelemetryCollector {
               : { coarse: { intervalMs: 5 * 60_000, retentionMs: 3 * 24 * 3_600_000 } }),
             maxSeries: positiveInteger(windowOptions.maxSeries) ?? 1000,
           });
+    if (this.window !== undefined && this.prometheus !== undefined) {
+      // The built-in live page, on the endpoint's port: it only reads the window store.
+      const routes = createLivePageRoutes({
+        serviceName: this.serviceName,
+        window: this.window,
+        ...(alertingOptions === undefined ? {} : { alerts: () => this.alerts() }),
+      });
+      for (const [path, handler] of routes) this.prometheus.addRoute(path, handler);
+    }
     if (alertingOptions !== undefined && this.window !== undefined) {
       this.alerting = createAlertingEngine(alertingOptions, {
         serviceName: this.serviceName,
@@ -293,6 +313,31 @@ export class TelemetryCollector {
         response.end(request.method === "HEAD" ? undefined : body);
       });
     }
+  }
+
+  /**
+   * The tracer `trace()` and the HTTP/fetch instrumentation start spans with; with
+   * `tracing: false` (or when disabled) one whose spans do not record and are never exported.
+   */
+  get tracer(): Tracer {
+    return this.activeTracer ?? NON_RECORDING_TRACER;
+  }
+
+  /**
+   * Wraps `fn` so that every call runs as one operation in `trace(name, ...)`: sync and async
+   * functions, generators and async iterables (the operation lasts until the stream ends).
+   */
+  wrap<F extends (...args: never[]) => unknown>(name: string, fn: F, options?: WrapOptions): F {
+    return wrapFunction(this, name, fn as never, options) as F;
+  }
+
+  /**
+   * Runs one AI exchange (AI-to-AI or AI-to-human) and records its golden signals and the
+   * GenAI semantic-convention metrics: tokens, sizes, time to first chunk, and its outcome.
+   * Prompt and completion content is never recorded.
+   */
+  exchange<T>(options: AiExchangeOptions, fn: (exchange: AiExchange) => T | Promise<T>): Promise<T> {
+    return runExchange(this, options, fn);
   }
 
   /**
@@ -363,8 +408,8 @@ export class TelemetryCollector {
       const operation = this.operationName(name);
       scope = new OperationScope(operation, exchange, performance.now());
       context = parent.setValue(OPERATION_SCOPE_KEY, scope);
-      if (this.tracer !== undefined) {
-        span = this.tracer.startSpan(
+      if (this.activeTracer !== undefined) {
+        span = this.activeTracer.startSpan(
           operation,
           exchange === 2
             ? { kind: options?.kind }

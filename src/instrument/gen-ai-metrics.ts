@@ -1,35 +1,18 @@
 import type { Attributes, Histogram } from "@opentelemetry/api";
 import type { TelemetryCollector } from "../collector/telemetry-collector.js";
+import {
+  GEN_AI_DURATION_BOUNDS_SECONDS,
+  GEN_AI_FIRST_CHUNK_BOUNDS_SECONDS,
+  GEN_AI_METRIC_NAMES,
+  GEN_AI_TOKEN_BOUNDS,
+} from "../signals/gen-ai-metric-definitions.js";
 
-/**
- * The OpenTelemetry GenAI semantic-convention client metrics that `exchange()` emits beside the
- * golden signals. Names are the semantic conventions', not ours, so they live here rather than in
- * `signals/` (which holds the frozen zoran names).
- *
- * - Default: v1.36 (`gen_ai.system` names the provider).
- * - `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental`: the newer names
- *   (`gen_ai.provider.name`), plus `gen_ai.client.operation.time_to_first_chunk` for streams.
- */
-export const GEN_AI_METRIC_NAMES = Object.freeze({
-  operationDuration: "gen_ai.client.operation.duration",
-  tokenUsage: "gen_ai.client.token.usage",
-  timeToFirstChunk: "gen_ai.client.operation.time_to_first_chunk",
-});
-
-/** Bucket bounds advised for `gen_ai.client.operation.duration`, in seconds (0.01 doubling to 81.92). */
-export const GEN_AI_DURATION_BOUNDS_SECONDS: readonly number[] = Object.freeze([
-  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
-]);
-
-/** Bucket bounds advised for `gen_ai.client.token.usage`, in tokens (powers of 4 from 1 to 4^13). */
-export const GEN_AI_TOKEN_BOUNDS: readonly number[] = Object.freeze([
-  1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
-]);
-
-/** Bucket bounds for `gen_ai.client.operation.time_to_first_chunk`, in seconds (those of time to first token). */
-export const GEN_AI_FIRST_CHUNK_BOUNDS_SECONDS: readonly number[] = Object.freeze([
-  0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
-]);
+export {
+  GEN_AI_DURATION_BOUNDS_SECONDS,
+  GEN_AI_FIRST_CHUNK_BOUNDS_SECONDS,
+  GEN_AI_METRIC_NAMES,
+  GEN_AI_TOKEN_BOUNDS,
+};
 
 /** Which GenAI semantic-convention names are emitted. */
 export type GenAiSemconvMode = "v1.36" | "latest_experimental";

@@ -147,7 +147,7 @@ describe("TelemetryCollector", () => {
     const collector = create();
     // The tracer provider takes processors at construction; build a collector around one.
     const { BasicTracerProvider } = await import("@opentelemetry/sdk-trace-base");
-    Object.defineProperty(collector, "tracer", {
+    Object.defineProperty(collector, "activeTracer", {
       value: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer("t"),
     });
     await collector
