@@ -65,6 +65,7 @@ import {
   EXCHANGES,
   type Exchange,
   NONE,
+  PROBE_RESOURCES,
   type ProbeResource,
 } from "../signals/label-values.js";
 import { INSTRUMENTATION_SCOPE } from "../signals/metric-definitions.js";
@@ -254,7 +255,7 @@ export class TelemetryCollector {
         : this.tracerProvider.getTracer(INSTRUMENTATION_SCOPE.name, INSTRUMENTATION_SCOPE.version);
 
     const saturation = options.saturation === false || this.disabled ? undefined : (options.saturation ?? {});
-    this.probes = (saturation?.probes ?? ["cpu", "memory", "event_loop", "io"])
+    this.probes = (saturation === undefined ? [] : (saturation.probes ?? PROBE_RESOURCES))
       .filter((resource) => resource in PROBE_FACTORIES)
       .map((resource) => PROBE_FACTORIES[resource]());
     this.probeIntervalMs = positiveInteger(saturation?.intervalMs) ?? 1000;

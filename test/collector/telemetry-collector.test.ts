@@ -447,4 +447,10 @@ describe("TelemetryCollector", () => {
       /Bad.*threshold/,
     );
   });
+
+  it("runs no saturation probe with saturation: false", async () => {
+    const collector = create({ saturation: false });
+    await collector.start();
+    expect(samplesOf(await collector.export("prometheus"), "zoran_saturation_ratio")).toHaveLength(0);
+  });
 });

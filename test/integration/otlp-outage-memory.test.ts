@@ -21,8 +21,10 @@ describe("OTLP exporter during a long outage", () => {
     );
     expect(child.status, child.stderr).toBe(0);
     const { heapMb, failures, spans } = JSON.parse(child.stdout.trim().split("\n").at(-1) ?? "{}");
-    expect(failures).toBeGreaterThan(100); // about 50 failed exports a second: the outage was real
-    expect(spans).toBeGreaterThan(10_000); // far more than the 2048 spans the buffer may keep
+    // Bounds loose enough for a loaded CI machine (throughput varies 5x there): the outage was
+    // real (many failed exports), and far more spans were made than the buffer may keep.
+    expect(failures).toBeGreaterThan(20);
+    expect(spans).toBeGreaterThan(2 * 2048);
     expect(heapMb.length).toBeGreaterThanOrEqual(6);
     // After warm-up (first two samples) the heap may wobble but must not climb with time.
     const settled = heapMb.slice(2) as number[];
