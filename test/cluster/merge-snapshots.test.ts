@@ -4,6 +4,7 @@ import {
   AggregationTemporality,
   DataPointType,
   type Histogram,
+  type HistogramMetricData,
   type MetricData,
   type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
@@ -155,7 +156,7 @@ describe("mergeSnapshots", () => {
 describe("PortableSnapshot", () => {
   it("survives JSON (the node:cluster IPC encoding), non-finite numbers included", () => {
     const original = snapshot(counter("requests", [[{ a: "x" }, 3]]), gauge("saturation", Number.NaN), {
-      ...histogram([1], [1, 0], 0.5),
+      ...(histogram([1], [1, 0], 0.5) as HistogramMetricData),
       dataPoints: [
         {
           startTime: T0,

@@ -1,0 +1,122 @@
+/**
+ * A real Prometheus 2.42 for fleet tests: targets found through file-based service discovery (a
+ * JSON targets file the test writes, as in deploy/prometheus/prometheus.yml), and optionally
+ * `remote_write` to another engine (VictoriaMetrics).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, type VectorSample, waitFor } from "../helpers/prometheus-server.js";
+
+/** A Prometheus server discovering its targets from a file. */
+export interface FleetPrometheus {
+  readonly url: string;
+  /** Replaces the file-SD targets file (atomically: Prometheus never reads half a file). */
+  setTargets(targets: readonly string[], labels?: Record<string, string>): void;
+  /** Instant query at `timeSeconds` (default now); rejects on a PromQL error. */
+  query(expr: string, timeSeconds?: number): Promise<VectorSample[]>;
+  /** Resident memory of the server, in bytes (its own `process_resident_memory_bytes`). */
+  residentBytes(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startFleetPrometheus}. */
+export interface FleetPrometheusOptions {
+  binary: string;
+  job: string;
+  scrapeIntervalSeconds?: number;
+  /** Prometheus `remote_write` URL, e.g. VictoriaMetrics' `/api/v1/write`. */
+  remoteWriteUrl?: string;
+}
+
+/** Starts Prometheus with file-based service discovery (no targets yet) and waits until it is ready. */
+export async function startFleetPrometheus(options: FleetPrometheusOptions): Promise<FleetPrometheus> {
+  const dir = mkdtempSync(join(tmpdir(), "zoran-fleet-prometheus-"));
+  const sdDir = join(dir, "targets");
+  mkdirSync(sdDir);
+  const interval = options.scrapeIntervalSeconds ?? 1;
+  const config = [
+    "global:",
+    `  scrape_interval: ${interval}s`,
+    `  scrape_timeout: ${interval}s`,
+    "  evaluation_interval: 1s",
+    "scrape_configs:",
+    `  - job_name: ${options.job}`,
+    "    file_sd_configs:",
+    `      - files: ["${sdDir}/*.json"]`,
+    "        refresh_interval: 1s",
+    ...(options.remoteWriteUrl === undefined
+      ? []
+      : [
+          "remote_write:",
+          `  - url: ${options.remoteWriteUrl}`,
+          "    queue_config:",
+          // Sent within a second of the scrape: the test reads the other engine soon after.
+          "      batch_send_deadline: 1s",
+        ]),
+    "",
+  ].join("\n");
+  writeFileSync(join(dir, "prometheus.yml"), config);
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    options.binary,
+    [
+      `--config.file=${join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--log.level=warn",
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor("prometheus to be ready", 30_000, async () => {
+      if (child.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`);
+      return (await fetch(`${url}/-/ready`)).ok;
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    url,
+    setTargets(targets, labels = {}) {
+      const file = join(sdDir, "fleet.json");
+      writeFileSync(`${file}.tmp`, JSON.stringify([{ targets, labels }]));
+      renameSync(`${file}.tmp`, file);
+    },
+    async query(expr, timeSeconds) {
+      const params = new URLSearchParams({ query: expr });
+      if (timeSeconds !== undefined) params.set("time", String(timeSeconds));
+      const response = await fetch(`${url}/api/v1/query`, { method: "POST", body: params });
+      const body = (await response.json()) as {
+        status: string;
+        error?: string;
+        data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
+      if (body.status !== "success") throw new Error(`PromQL ${expr}: ${body.error}`);
+      return (body.data?.result ?? []).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+    },
+    async residentBytes() {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const match = /^process_resident_memory_bytes (\S+)$/m.exec(text);
+      return match ? Number(match[1]) : Number.NaN;
+    },
+    stop,
+  };
+}
