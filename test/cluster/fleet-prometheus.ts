@@ -1,12 +1,13 @@
 /**
- * A real Prometheus 2.42 for fleet tests: targets found through file-based service discovery (a
- * JSON targets file the test writes, as in deploy/prometheus/prometheus.yml), and optionally
- * `remote_write` to another engine (VictoriaMetrics).
+ * A real Prometheus 2.42 for fleet tests, running the shipped deploy/prometheus/prometheus.yml:
+ * targets found through file-based service discovery (a JSON targets file the test writes), and
+ * optionally `remote_write` to another engine (VictoriaMetrics).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse, stringify } from "yaml";
 import { freePort, type VectorSample, waitFor } from "../helpers/prometheus-server.js";
 
 /** A Prometheus server discovering its targets from a file. */
@@ -30,34 +31,39 @@ export interface FleetPrometheusOptions {
   remoteWriteUrl?: string;
 }
 
+const REPO = join(import.meta.dirname, "..", "..");
+
+/**
+ * The shipped deploy/prometheus/prometheus.yml, pointed at this test: its targets directory, its
+ * rule file from the repository, a short interval, and the given remote-write URL (remote write
+ * is dropped without one). Everything else (sample_limit, queue sizes, external labels) is as
+ * shipped, so the fleet test runs the configuration users copy.
+ */
+function shippedConfig(options: FleetPrometheusOptions, sdDir: string, interval: number): string {
+  const config = parse(readFileSync(join(REPO, "deploy/prometheus/prometheus.yml"), "utf8"));
+  config.global.scrape_interval = `${interval}s`;
+  config.global.scrape_timeout = `${interval}s`;
+  config.global.evaluation_interval = "1s";
+  config.rule_files = [join(REPO, "dashboards/prometheus/zoran-telemetrie.rules.yml")];
+  const [job] = config.scrape_configs;
+  job.job_name = options.job;
+  job.file_sd_configs = [{ files: [join(sdDir, "*.json")], refresh_interval: "1s" }];
+  if (options.remoteWriteUrl === undefined) delete config.remote_write;
+  else {
+    config.remote_write[0].url = options.remoteWriteUrl;
+    // Sent within a second of the scrape: the test reads the other engine soon after.
+    config.remote_write[0].queue_config.batch_send_deadline = "1s";
+  }
+  return stringify(config);
+}
+
 /** Starts Prometheus with file-based service discovery (no targets yet) and waits until it is ready. */
 export async function startFleetPrometheus(options: FleetPrometheusOptions): Promise<FleetPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), "zoran-fleet-prometheus-"));
   const sdDir = join(dir, "targets");
   mkdirSync(sdDir);
   const interval = options.scrapeIntervalSeconds ?? 1;
-  const config = [
-    "global:",
-    `  scrape_interval: ${interval}s`,
-    `  scrape_timeout: ${interval}s`,
-    "  evaluation_interval: 1s",
-    "scrape_configs:",
-    `  - job_name: ${options.job}`,
-    "    file_sd_configs:",
-    `      - files: ["${sdDir}/*.json"]`,
-    "        refresh_interval: 1s",
-    ...(options.remoteWriteUrl === undefined
-      ? []
-      : [
-          "remote_write:",
-          `  - url: ${options.remoteWriteUrl}`,
-          "    queue_config:",
-          // Sent within a second of the scrape: the test reads the other engine soon after.
-          "      batch_send_deadline: 1s",
-        ]),
-    "",
-  ].join("\n");
-  writeFileSync(join(dir, "prometheus.yml"), config);
+  writeFileSync(join(dir, "prometheus.yml"), shippedConfig(options, sdDir, interval));
   const port = await freePort();
   const child: ChildProcess = spawn(
     options.binary,
