@@ -106,7 +106,7 @@ if (values.report) {
   results.meta.durationSeconds = Math.round((performance.now() - started) / 1000);
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
   const file = new URL(`./results/${results.meta.date.replace(/[:.]/g, "-")}.json`, import.meta.url);
-  writeFileSync(file, `${JSON.stringify(results, null, 1)}\n`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   process.stderr.write(`bench: results in ${file.pathname}\n`);
   const report = renderReport(results, [results]);
   process.stdout.write(report);
