@@ -126,18 +126,26 @@ export class ClusterAggregator {
    * The merged cumulative snapshot of the primary and every worker: live workers are asked for a
    * fresh snapshot (waiting at most `collectTimeoutMs`), exited workers count with their retained
    * totals. Never rejects: a worker that fails to answer counts with its last report.
+   *
+   * @param own the primary's own snapshot, when the caller has just collected it (a collector
+   *   wiring the aggregator into its own `collect()`); otherwise `options.primary` is collected.
    */
-  async collect(): Promise<ResourceMetrics> {
+  async collect(own?: ResourceMetrics): Promise<ResourceMetrics> {
     const request = this.nextRequest++;
     const timeoutMs = this.options.collectTimeoutMs ?? 2000;
     const answers: Promise<void>[] = [];
     for (const state of this.workers.values()) answers.push(this.ask(state, request, timeoutMs));
-    const own = this.options.primary?.collect().catch((error: unknown) => {
-      this.diag.warn(`zoran-telemetrie: cluster: the primary's own collection failed: ${String(error)}`);
-      return undefined;
-    });
+    const ownCollection =
+      own !== undefined
+        ? Promise.resolve(own)
+        : this.options.primary?.collect().catch((error: unknown) => {
+            this.diag.warn(
+              `zoran-telemetrie: cluster: the primary's own collection failed: ${String(error)}`,
+            );
+            return undefined;
+          });
     await Promise.all(answers);
-    const primary = await own;
+    const primary = await ownCollection;
 
     const parts: SnapshotPart[] = [];
     if (primary !== undefined) parts.push({ worker: "primary", snapshot: primary });
