@@ -189,7 +189,7 @@ export class GoldenSignalStore implements MetricProducer {
         value: {
           buckets: {
             boundaries: LATENCY_BOUNDS_SECONDS as number[],
-            counts: Array.from(data.subarray(offset, offset + n + 1)),
+            counts: bucketCounts(data, offset, n + 1),
           },
           sum: data[offset + n + 1]!,
           count,
@@ -341,4 +341,12 @@ function counterTable(
       new CounterSeries(labels3("operation", key, "exchange", EXCHANGES, slot, second, secondKey), slab),
     createOverflow: () => new OverflowCounterSeries(OVERFLOW_ATTRIBUTES, slab),
   });
+}
+
+// A plain loop: Array.from(subarray) measured 2.5-13 us per series here against 27 ns
+// (collection at 10,000 series: 43.7 -> 1.3 ms; bench/collect.bench.ts).
+function bucketCounts(data: Float64Array, offset: number, length: number): number[] {
+  const counts = new Array<number>(length);
+  for (let i = 0; i < length; i++) counts[i] = data[offset + i]!;
+  return counts;
 }
