@@ -117,7 +117,7 @@ describe("Prometheus endpoint security", () => {
   it("requires the bearer token when one is set, with any case of the scheme", async () => {
     const collector = await started({ prometheus: { bearerToken: "s3cret-token" } });
     const url = collector.url!;
-    const refused = [
+    const refused: Record<string, string>[] = [
       {},
       { authorization: "Bearer wrong-token" },
       { authorization: "Bearer s3cret-token-longer" },

@@ -1,0 +1,68 @@
+import { spawnSync } from "node:child_process";
+import { parse } from "csv-parse/sync";
+import { expect } from "vitest";
+import type { TelemetryCollector } from "zoran-telemetrie";
+import { requireBinary } from "../helpers/require-binary.js";
+
+/** Path of `promtool`, or null (printed as a skip; a failure under CI=true). */
+export const promtool = requireBinary("promtool");
+
+/** Runs `promtool check metrics` on a text exposition; returns its exit status and output. */
+export function promtoolCheck(text: string): { status: number | null; output: string } {
+  const result = spawnSync(promtool!, ["check", "metrics"], {
+    input: text,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+// A sample line: name, optional labels, value (and an optional timestamp). Label values may hold
+// any character but an unescaped newline, so `.` must match `\r` and `\u2028` too (flag s).
+const SAMPLE_LINE = /^[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{.*\})? \S+(?: -?\d+)?$/s;
+
+/** Throws on the first line of a Prometheus text or OpenMetrics body that is not a comment or a sample. */
+export function expectSampleLines(text: string): void {
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    if (!SAMPLE_LINE.test(line)) throw new Error(`not a sample line: ${JSON.stringify(line.slice(0, 300))}`);
+  }
+}
+
+/**
+ * Exports `collector` in every format and checks each one is still well-formed after a fuzz run:
+ * promtool accepts the text format, every sample line of both Prometheus formats parses,
+ * OpenMetrics ends with `# EOF`, every JSON line parses, the CSV parses with a fixed column count.
+ * Returns the text exposition. `promtool: false` skips the (slower) promtool run.
+ */
+export async function expectWellFormedExports(
+  collector: TelemetryCollector,
+  options: { promtool?: boolean } = {},
+): Promise<string> {
+  const text = await collector.export("prometheus");
+  expect(() => expectSampleLines(text)).not.toThrow();
+  if (promtool !== null && options.promtool !== false) {
+    const { status, output } = promtoolCheck(text);
+    // Resource attribute keys are the user's own (options, OTEL_RESOURCE_ATTRIBUTES): promtool's
+    // naming lint may dislike them on target_info; anything else it says is a broken exposition.
+    const problems = output
+      .split("\n")
+      .filter((line) => line.trim() !== "" && !/^target_info label names should be written in/.test(line));
+    expect(problems, "promtool check metrics").toEqual([]);
+    expect([0, 3]).toContain(status);
+    if (status === 3) expect(output).toMatch(/target_info label names/);
+  }
+  const openMetrics = await collector.export("openmetrics");
+  expect(openMetrics.endsWith("# EOF\n")).toBe(true);
+  // Exactly one `# EOF` line, the last: an injected one in a label value must stay escaped.
+  const lines = openMetrics.split("\n");
+  expect(lines.indexOf("# EOF")).toBe(lines.length - 2);
+  expect(() => expectSampleLines(openMetrics)).not.toThrow();
+  for (const line of (await collector.export("json")).split("\n").filter(Boolean)) {
+    expect(() => JSON.parse(line)).not.toThrow();
+  }
+  const rows = parse(await collector.export("csv"), { record_delimiter: "\r\n" }) as string[][];
+  const width = rows[0]?.length;
+  for (const row of rows) expect(row.length).toBe(width);
+  return text;
+}
