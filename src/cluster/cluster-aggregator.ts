@@ -101,7 +101,11 @@ export class ClusterAggregator {
     for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined) this.attach(worker);
   }
 
-  /** Starts aggregating one worker: a node:cluster worker, a `worker_threads` Worker or a forked child. */
+  /**
+   * Starts aggregating one worker: a node:cluster worker, a `worker_threads` Worker or a forked
+   * child. Attach a worker thread in the same tick as `new Worker()`: its reporter introduces
+   * itself with one message, which a listener added later would miss.
+   */
   attach(worker: AggregatedWorker): void {
     const link = linkWorker(worker);
     if (this.workers.has(link.id)) return;

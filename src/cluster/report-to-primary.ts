@@ -171,7 +171,7 @@ function openChannel(diag: DiagLogger): Channel | undefined {
 }
 
 /**
- * Our listener alone must not keep a process or thread alive (a collector never does): unref the
+ * Our listener alone must not keep a process alive (a collector never does): unref the
  * channel while ours is its only `message` listener, ref it again when the application adds one.
  * Node counts listeners itself only until an explicit ref/unref, hence the `newListener` hook.
  * A node:cluster worker keeps its channel referenced regardless (Node's own `disconnect` listener).
