@@ -29,7 +29,8 @@ const PATTERNS: readonly RedactionPattern[] = [
     pattern:
       /\b(?:sk-(?:ant-|proj-)?[\w-]{16,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{20,}|xox[abposr]-[\w-]{10,}|AIza[\w-]{30,}|[rsp]k_(?:live|test)_\w{16,}|hf_[A-Za-z0-9]{30,})/g,
   },
-  { placeholder: "<email>", pattern: /[\w.%+-]+@[\w-]+(?:\.[\w-]+)+/g },
+  // Letters of any script: `josé.garcía@correo.es` must not leave `josé.garcí` behind.
+  { placeholder: "<email>", pattern: /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu },
   // URLs keep their scheme and host out: the path may hold ids and query strings secrets.
   { placeholder: "<url>", pattern: /\b[a-z][a-z0-9+.-]*:\/\/\S+/gi },
   // IBAN: country code, check digits, 11 to 30 alphanumerics (spaces allowed in groups of 4).
@@ -45,8 +46,10 @@ const PATTERNS: readonly RedactionPattern[] = [
 ];
 
 // IPv6 candidates (hex, colons, an optional embedded IPv4), confirmed by node:net so that
-// `std::vector` or `a:b:c` stay as they are.
-const IPV6_CANDIDATE = /[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*/gi;
+// `std::vector` or `a:b:c` stay as they are. A candidate starts and ends at a word boundary, so
+// `op:2001:db8::1` yields `2001:db8::1` (not `:2001:db8::1`, which node:net refuses) and
+// `std::vector` yields nothing (not `d::`, which node:net accepts).
+const IPV6_CANDIDATE = /(?<![\w.])[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*(?![\w])/gi;
 
 // C0 and C1 control characters, DEL, and the Unicode line/paragraph separators.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;

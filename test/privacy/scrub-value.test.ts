@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_LABEL_LENGTH, scrubValue } from "../../src/privacy/scrub-value.js";
 
@@ -46,5 +48,34 @@ describe("scrubValue", () => {
   it("leaves no fragment of a token cut at the length bound", () => {
     const value = scrubValue(`${"a ".repeat(255)}abcdefghijk@example.com`);
     expect(value).not.toContain("abcdefghijk");
+  });
+});
+
+describe("scrubValue over the sensitive-value corpus", () => {
+  const corpus = JSON.parse(
+    readFileSync(new URL("../fixtures/privacy/sensitive-values.json", import.meta.url), "utf8"),
+  ) as { values: { category: string; detectable: boolean; value: string; fragments: string[] }[] };
+  const detectable = corpus.values.filter((v) => v.detectable);
+
+  it("keeps no fragment of a detectable value, whatever text surrounds it", () => {
+    // Operation-name-like context: words, separators a developer would use, and none at all.
+    const context = fc.string({
+      unit: fc.constantFrom("a", "b", "_", "-", " ", "/", ":", "=", ".", "(", ")"),
+      maxLength: 12,
+    });
+    fc.assert(
+      fc.property(fc.constantFrom(...detectable), context, context, (entry, before, after) => {
+        // A separator on each side: glued to letters (`xjane@...`) a value is another token.
+        const out = scrubValue(`${before} ${entry.value} ${after}`);
+        for (const fragment of entry.fragments) expect(out, entry.category).not.toContain(fragment);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it("finds IPv6 after a colon and leaves C++ scopes alone", () => {
+    expect(scrubValue("op:2001:db8::1/x")).toBe("op:<ipv6>/x");
+    expect(scrubValue("std::vector")).toBe("std::vector");
+    expect(scrubValue("mail josé.garcía@correo.es")).toBe("mail <email>");
   });
 });
