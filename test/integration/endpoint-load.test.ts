@@ -1,0 +1,136 @@
+import { spawn } from "node:child_process";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { describe, expect, it } from "vitest";
+import { GoldenSignals, TelemetryCollector } from "zoran-telemetrie";
+import { sumOf } from "../helpers/prometheus-samples.js";
+import { requireBinary } from "../helpers/require-binary.js";
+
+/**
+ * `GET /metrics` under 50 concurrent connections for 10 s at 10,000 series (autocannon, in a
+ * process of its own so it does not share this event loop), while the host application keeps
+ * recording: no failed request, no heap growth, and the host's recordSignal latency measured
+ * during the load. Loopback only; bounded in time.
+ */
+
+const autocannon = requireBinary(new URL("../../node_modules/.bin/autocannon", import.meta.url).pathname);
+
+interface AutocannonResult {
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  "2xx": number;
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; max: number };
+}
+
+function runAutocannon(url: string, seconds: number): Promise<AutocannonResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(autocannon!, ["--json", "-c", "50", "-d", String(seconds), url], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    child.stderr.on("data", (chunk) => (err += chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), (seconds + 30) * 1000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`autocannon exited ${code}: ${err}`));
+      else resolve(JSON.parse(out) as AutocannonResult);
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+function heapMb(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed / 1_048_576;
+}
+
+describe.skipIf(!autocannon)("Prometheus endpoint under load", () => {
+  it("serves 50 connections for 10 s at 10,000 series without error, heap flat, recording unharmed", async () => {
+    const collector = new TelemetryCollector({
+      serviceName: "load",
+      exporter: "prometheus",
+      port: 0,
+      cardinalityLimit: 20_000,
+      saturation: false,
+      runtimeMetrics: false,
+      window: false,
+    });
+    await collector.start();
+    try {
+      for (let i = 0; i < 10_000; i++)
+        collector.recordSignal(GoldenSignals.ERROR_RATE, 0, { operation: `op-${i}` });
+      const url = `${collector.url}/metrics`;
+      const first = await (await fetch(url)).text();
+      expect(first.split("\n").filter((l) => l.startsWith("zoran_requests_total{")).length).toBe(10_000);
+
+      // The host application: batches of 1,000 recordSignal calls every 10 ms; ns per call.
+      const measure = (): number => {
+        const begin = process.hrtime.bigint();
+        for (let i = 0; i < 1_000; i++) {
+          collector.recordSignal(GoldenSignals.LATENCY, 0.05, { operation: `op-${i % 100}` });
+        }
+        return Number(process.hrtime.bigint() - begin) / 1_000;
+      };
+      const idleNs: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        idleNs.push(measure());
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      const heapBeforeMb = heapMb();
+      const loadNs: number[] = [];
+      const lagMs: number[] = [];
+      let recording = true;
+      const recorder = (async () => {
+        while (recording) {
+          loadNs.push(measure());
+          const asked = performance.now();
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          lagMs.push(performance.now() - asked - 10);
+        }
+      })();
+      const result = await runAutocannon(url, 10);
+      recording = false;
+      await recorder;
+      const heapAfterMb = heapMb();
+
+      const figures = {
+        requests: result.requests.total,
+        reqPerSec: result.requests.average,
+        latencyP50Ms: result.latency.p50,
+        latencyP99Ms: result.latency.p99,
+        recordNsIdleMedian: median(idleNs),
+        recordNsLoadMedian: median(loadNs),
+        eventLoopLagMsMedian: median(lagMs),
+        heapBeforeMb,
+        heapAfterMb,
+      };
+      console.info(`[endpoint load] ${JSON.stringify(figures)}`);
+
+      expect(result.errors).toBe(0);
+      expect(result.timeouts).toBe(0);
+      expect(result.non2xx).toBe(0);
+      expect(result["2xx"]).toBeGreaterThan(50);
+      // Heap flat: what 10 s of scrapes leave behind after full GCs (bodies are not kept).
+      expect(heapAfterMb - heapBeforeMb).toBeLessThan(16);
+      // Recording went on during the load, in every 10 ms slot, at a bounded cost per call.
+      expect(loadNs.length).toBeGreaterThan(100);
+      expect(figures.recordNsLoadMedian).toBeLessThan(2_000);
+      // Every value recorded during the load is in the next scrape.
+      const after = await (await fetch(url)).text();
+      expect(sumOf(after, "zoran_latency_seconds_count")).toBe((idleNs.length + loadNs.length) * 1_000);
+    } finally {
+      await collector.shutdown();
+    }
+  }, 60_000);
+});
