@@ -97,17 +97,20 @@ export class GoldenSignalStore implements MetricProducer {
           histogramSlab,
         ),
       createOverflow: () => new OverflowHistogramSeries(OVERFLOW_ATTRIBUTES, bounds, histogramSlab),
+      onOverflow: () => this.warnOverflow(LATENCY_METRIC, limit),
     });
-    this.requests = counterTable(limit, OUTCOMES, "outcome");
-    this.errors = counterTable(limit, ERROR_TYPES, "error_type");
-    this.tokens = counterTable(limit, DIRECTIONS, "direction");
-    this.exchangeSize = counterTable(limit, DIRECTIONS, "direction");
+    const warn = (definition: MetricDefinition) => () => this.warnOverflow(definition, limit);
+    this.requests = counterTable(limit, OUTCOMES, "outcome", warn(REQUESTS_METRIC));
+    this.errors = counterTable(limit, ERROR_TYPES, "error_type", warn(ERRORS_METRIC));
+    this.tokens = counterTable(limit, DIRECTIONS, "direction", warn(TOKENS_METRIC));
+    this.exchangeSize = counterTable(limit, DIRECTIONS, "direction", warn(EXCHANGE_SIZE_METRIC));
     const gaugeSlab = new SlabAllocator(1, GAUGE_INITIAL);
     this.saturation = new SeriesTable({
       slotCount: 1,
       cardinalityLimit: limit,
       create: (key) => new GaugeSeries(Object.freeze({ resource: key }), gaugeSlab),
       createOverflow: () => new OverflowGaugeSeries(OVERFLOW_ATTRIBUTES, gaugeSlab),
+      onOverflow: () => this.warnOverflow(SATURATION_METRIC, limit),
     });
   }
 
@@ -126,6 +129,13 @@ export class GoldenSignalStore implements MetricProducer {
     this.dropped.set(key, { attributes: Object.freeze({ reason, signal }), value: 1 });
     this.diag.warn(
       `zoran-telemetrie: dropped ${signal} input (${reason}): ${detail}. Further drops of this kind are counted in zoran_telemetry_dropped_total only.`,
+    );
+  }
+
+  /** Reports, once per metric, that it reached its cardinality limit. */
+  private warnOverflow(definition: MetricDefinition, limit: number): void {
+    this.diag.warn(
+      `zoran-telemetrie: ${definition.promName} reached its cardinality limit of ${limit} series; further label sets go to the overflow series {otel_metric_overflow="true"} (counted in zoran_telemetry_overflow_total). Check for unbounded values in "operation" or "resource", or raise cardinalityLimit.`,
     );
   }
 
@@ -332,6 +342,7 @@ function counterTable(
   limit: number,
   second: readonly string[],
   secondKey: string,
+  onOverflow: () => void,
 ): SeriesTable<CounterSeries> {
   const slab = new SlabAllocator(1);
   return new SeriesTable({
@@ -340,6 +351,7 @@ function counterTable(
     create: (key, slot) =>
       new CounterSeries(labels3("operation", key, "exchange", EXCHANGES, slot, second, secondKey), slab),
     createOverflow: () => new OverflowCounterSeries(OVERFLOW_ATTRIBUTES, slab),
+    onOverflow,
   });
 }
 

@@ -1,4 +1,8 @@
-import { scrubValue } from "../privacy/scrub-value.js";
+import { MAX_LABEL_LENGTH, scrubValue } from "../privacy/scrub-value.js";
+
+/** Longest raw value kept as a cache key (4x the label bound, as `scrubValue` cuts first). */
+const MAX_CACHED_RAW_LENGTH = MAX_LABEL_LENGTH * 4;
+
 import { NONE } from "../signals/label-values.js";
 
 /** One distinct free-text label value (after scrubbing) and its series, one per closed-set slot. */
@@ -20,6 +24,8 @@ export interface SeriesTableOptions<S> {
   create(key: string, slot: number): S;
   /** Makes the one overflow series (labels `{ otel_metric_overflow: true }`). */
   createOverflow(): S;
+  /** Called once, when the first value goes past the limit (the store warns through `diag`). */
+  onOverflow?(): void;
 }
 
 /**
@@ -81,7 +87,9 @@ export class SeriesTable<S> {
 
   private resolve(raw: string, slot: number, entry: KeyEntry<S> | undefined): S {
     const { slotCount, cardinalityLimit } = this.options;
-    const cacheRaw = this.byRaw.size < cardinalityLimit * 2;
+    // Long raw values are scrubbed on every call rather than kept as cache keys: 4,000 distinct
+    // 1 MiB names would otherwise pin 4 GiB (test/reliability/cardinality-attack.test.ts).
+    const cacheRaw = this.byRaw.size < cardinalityLimit * 2 && raw.length <= MAX_CACHED_RAW_LENGTH;
     if (entry === undefined) {
       const key = scrubValue(raw) || NONE;
       entry = this.byKey.get(key);
@@ -112,6 +120,7 @@ export class SeriesTable<S> {
 
   private getOverflow(): S {
     if (this.overflowSeries === undefined) {
+      this.options.onOverflow?.();
       this.overflowSeries = this.options.createOverflow();
       this.series.push(this.overflowSeries);
     }

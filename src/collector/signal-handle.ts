@@ -42,7 +42,8 @@ class LatencyHandle implements SignalHandle {
     private readonly store: GoldenSignalStore,
   ) {}
   record(value: number): void {
-    if (value >= 0 && value < Number.POSITIVE_INFINITY) this.series.record(value);
+    if (typeof value === "number" && value >= 0 && value < Number.POSITIVE_INFINITY)
+      this.series.record(value);
     else this.store.drop("invalid_value", "latency", "LATENCY must be a finite number of seconds >= 0");
   }
 }
@@ -53,7 +54,7 @@ class CounterHandle implements SignalHandle {
     private readonly store: GoldenSignalStore,
   ) {}
   record(value: number): void {
-    if (value >= 0 && value < Number.POSITIVE_INFINITY) this.series.add(value);
+    if (typeof value === "number" && value >= 0 && value < Number.POSITIVE_INFINITY) this.series.add(value);
     else this.store.drop("invalid_value", "traffic", "TRAFFIC must be a finite count >= 0");
   }
 }
@@ -64,7 +65,7 @@ class GaugeHandle implements SignalHandle {
     private readonly store: GoldenSignalStore,
   ) {}
   record(value: number): void {
-    if (value >= 0 && value <= 1) this.series.set(value);
+    if (typeof value === "number" && value >= 0 && value <= 1) this.series.set(value);
     else this.store.drop("invalid_value", "saturation", "SATURATION must be a ratio in [0, 1]");
   }
 }
@@ -77,7 +78,7 @@ class ErrorRateHandle implements SignalHandle {
     private readonly store: GoldenSignalStore,
   ) {}
   record(value: number): void {
-    if (!(value >= 0 && value <= 1)) {
+    if (!(typeof value === "number" && value >= 0 && value <= 1)) {
       this.store.drop("invalid_value", "error_rate", "ERROR_RATE must be a number in [0, 1]");
     } else if (value > 0) {
       this.failed.add(1);

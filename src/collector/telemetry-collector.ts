@@ -40,7 +40,7 @@ import {
   exchange as runExchange,
 } from "../instrument/ai-exchange.js";
 import { type WrapOptions, wrap as wrapFunction } from "../instrument/wrap.js";
-import { scrubValue } from "../privacy/scrub-value.js";
+import { MAX_LABEL_LENGTH, scrubValue } from "../privacy/scrub-value.js";
 import { createCpuProbe } from "../saturation/cpu.js";
 import { createEventLoopProbe } from "../saturation/event-loop.js";
 import { createIoProbe } from "../saturation/io.js";
@@ -786,7 +786,10 @@ export class TelemetryCollector {
     let clean = this.operationNames.get(name);
     if (clean === undefined) {
       clean = scrubValue(name) || NONE;
-      if (this.operationNames.size < this.cardinalityLimit * 2) this.operationNames.set(name, clean);
+      // Bounded in count and in key length: long names are scrubbed each time, never pinned.
+      if (this.operationNames.size < this.cardinalityLimit * 2 && name.length <= MAX_LABEL_LENGTH * 4) {
+        this.operationNames.set(name, clean);
+      }
     }
     return clean;
   }
@@ -798,11 +801,13 @@ export class TelemetryCollector {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === "function";
+  } catch {
+    // A proxy or getter that throws on `then`: not a promise we can follow; the value passes through.
+    return false;
+  }
 }
 
 function errorTypeName(error: unknown): string {
