@@ -7,6 +7,10 @@ export default defineConfig({
     alias: [
       { find: /^zoran-telemetrie$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
       {
+        find: /^zoran-telemetrie\/cluster$/,
+        replacement: fileURLToPath(new URL("./src/cluster/index.ts", import.meta.url)),
+      },
+      {
         find: /^zoran-telemetrie\/alerting$/,
         replacement: fileURLToPath(new URL("./src/alerting/index.ts", import.meta.url)),
       },

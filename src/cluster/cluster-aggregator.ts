@@ -8,9 +8,8 @@ import {
   type MetricData,
   type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
-import { INSTRUMENTATION_SCOPE } from "../signals/metric-definitions.js";
+import { CLUSTER_WORKER_EXITS_METRIC, INSTRUMENTATION_SCOPE } from "../signals/metric-definitions.js";
 import { CLUSTER_MESSAGE_TAG, isClusterMessage, type SnapshotReport } from "./cluster-messages.js";
-import { CLUSTER_WORKER_EXITS_METRIC } from "./cluster-worker-exits.js";
 import { type GaugeAggregation, mergeSnapshots, type SnapshotPart } from "./merge-snapshots.js";
 import { fromPortableSnapshot } from "./portable-snapshot.js";
 import type { SnapshotSource } from "./report-to-primary.js";

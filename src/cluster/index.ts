@@ -4,6 +4,8 @@
  * `reportToPrimary()`; the primary merges with a `ClusterAggregator` and serves it with
  * `createClusterEndpoint()` (docs/scaling.md).
  */
+
+export { CLUSTER_WORKER_EXITS_METRIC } from "../signals/metric-definitions.js";
 export type {
   ClusterAggregatorOptions,
   ClusterAggregatorStats,
@@ -11,7 +13,6 @@ export type {
 export { ClusterAggregator } from "./cluster-aggregator.js";
 export type { ClusterMessage, CollectRequest, SnapshotReport } from "./cluster-messages.js";
 export { CLUSTER_MESSAGE_TAG, isClusterMessage } from "./cluster-messages.js";
-export { CLUSTER_WORKER_EXITS_METRIC } from "./cluster-worker-exits.js";
 export type { ClusterEndpoint, ClusterEndpointOptions } from "./create-cluster-endpoint.js";
 export { createClusterEndpoint } from "./create-cluster-endpoint.js";
 export type { GaugeAggregation, MergeSnapshotsOptions, SnapshotPart } from "./merge-snapshots.js";

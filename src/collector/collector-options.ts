@@ -1,5 +1,6 @@
 import type { Attributes, DiagLogger } from "@opentelemetry/api";
 import type { AlertingOptions } from "../alerting/alerting-options.js";
+import type { ClusterAggregator } from "../cluster/cluster-aggregator.js";
 import type { ConsoleExporterOptions } from "../exporters/console/console-exporter.js";
 import type { CsvExporterOptions } from "../exporters/csv/csv-exporter.js";
 import type { JsonExporterOptions } from "../exporters/json/json-exporter.js";
@@ -98,6 +99,12 @@ export interface TelemetryCollectorOptions {
    * @default false
    */
   alerting?: AlertingOptions | boolean;
+  /**
+   * In the primary of a `node:cluster` / `worker_threads` / forked group: the aggregator whose
+   * workers' snapshots are merged into every collection (so `/metrics`, exports, the window and
+   * alerting see the whole group). Workers use `reportToPrimary()` from `zoran-telemetrie/cluster`.
+   */
+  cluster?: ClusterAggregator;
   /** Where problems are reported. @default OpenTelemetry's global `diag` */
   diag?: DiagLogger;
   /** Flush budget of `shutdown()`, in milliseconds. @default 5000 */

@@ -24,6 +24,7 @@ import {
   createAlertingEngine,
   DEFAULT_EVALUATION_INTERVAL_MS,
 } from "../alerting/alerting-options.js";
+import type { ClusterAggregator } from "../cluster/cluster-aggregator.js";
 import { serializeCsv } from "../exporters/csv/csv-serializer.js";
 import { EXPORTER_FACTORIES } from "../exporters/exporter-registry.js";
 import { serializeJsonLines } from "../exporters/json/json-lines-serializer.js";
@@ -150,6 +151,7 @@ export class TelemetryCollector {
 
   private readonly diag: DiagLogger;
   private readonly disabled: boolean;
+  private readonly cluster: ClusterAggregator | undefined;
   private readonly activeTracer: Tracer | undefined;
   /**
    * The context manager (AsyncLocalStorage) that carries spans and operations across async
@@ -184,6 +186,7 @@ export class TelemetryCollector {
   constructor(options: TelemetryCollectorOptions = {}) {
     this.diag = options.diag ?? globalDiag;
     this.disabled = options.disabled ?? envFlag("OTEL_SDK_DISABLED");
+    this.cluster = options.cluster;
     const resource = buildResource(options);
     this.serviceName = String(resource.attributes["service.name"]);
     this.cardinalityLimit = positiveInteger(options.cardinalityLimit) ?? 2000;
@@ -508,12 +511,17 @@ export class TelemetryCollector {
       const { resourceMetrics, errors } = await this.reader.collect();
       for (const error of errors)
         this.diag.warn(`zoran-telemetrie: collection error: ${describeError(error)}`);
-      return resourceMetrics;
+      return this.withCluster(resourceMetrics);
     } catch (error) {
       // After shutdown the SDK reader refuses to collect; the store still answers.
       this.diag.debug(`zoran-telemetrie: SDK collection unavailable (${describeError(error)}); store only`);
-      return (await this.store.collect()).resourceMetrics;
+      return this.withCluster((await this.store.collect()).resourceMetrics);
     }
+  }
+
+  /** This process' snapshot merged with its cluster workers' (when it is a cluster primary). */
+  private withCluster(own: ResourceMetrics): Promise<ResourceMetrics> | ResourceMetrics {
+    return this.cluster === undefined ? own : this.cluster.collect(own);
   }
 
   /**

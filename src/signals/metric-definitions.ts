@@ -110,6 +110,20 @@ export const EXPORT_FAILURES_METRIC: MetricDefinition = Object.freeze({
   labels: Object.freeze(["exporter"]),
 });
 
+/**
+ * Self-metric of the cluster aggregation: workers that exited, by whether their last counts
+ * reached the primary (`final_report="true"`: they called `stop()`) or not (`"false"`: a crash
+ * or a kill; their counts since their last report, at most one push interval, are missing).
+ */
+export const CLUSTER_WORKER_EXITS_METRIC: MetricDefinition = Object.freeze({
+  name: "zoran.telemetry.cluster.worker.exits",
+  promName: "zoran_telemetry_cluster_worker_exits_total",
+  kind: "counter",
+  unit: "",
+  description: "Cluster workers that exited, by whether their final report reached the primary.",
+  labels: Object.freeze(["final_report"]),
+});
+
 /** The golden-signal metrics, in the order they are exported. */
 export const GOLDEN_SIGNAL_METRICS: readonly MetricDefinition[] = Object.freeze([
   LATENCY_METRIC,
@@ -125,6 +139,7 @@ export const SELF_METRICS: readonly MetricDefinition[] = Object.freeze([
   DROPPED_METRIC,
   OVERFLOW_METRIC,
   EXPORT_FAILURES_METRIC,
+  CLUSTER_WORKER_EXITS_METRIC,
 ]);
 
 /**

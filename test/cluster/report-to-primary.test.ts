@@ -25,20 +25,25 @@ describe("reportToPrimary", () => {
     aggregator.close();
   }, 60_000);
 
-  it("merges the primary's own snapshot when a collector hands it over (the collect(own) wiring)", async () => {
+  it("merges the workers into the primary collector's own snapshot (the `cluster` option)", async () => {
     const child = fork(join(import.meta.dirname, "forked-reporter-child.ts"), {
       execArgv: ["--import", "tsx"],
       stdio: "ignore",
     });
     const aggregator = new ClusterAggregator({ collectTimeoutMs: 10_000 });
     aggregator.attach(child);
-    const own = new TelemetryCollector({ serviceName: "primary", exporter: "none", saturation: false });
+    const own = new TelemetryCollector({
+      serviceName: "primary",
+      exporter: "none",
+      saturation: false,
+      cluster: aggregator,
+    });
     own.recordSignal(GoldenSignals.ERROR_RATE, 1, { operation: "forked_op" });
     own.recordSignal(GoldenSignals.ERROR_RATE, 0, { operation: "forked_op" });
     // The child's first push comes 100 ms after it starts; the request is answered sooner or later.
     let page = "";
     for (let i = 0; i < 100 && sumOf(page, REQUESTS_METRIC.promName) < 5; i++) {
-      page = serializePrometheus(await aggregator.collect(await own.collect()));
+      page = await own.export("prometheus");
     }
     expect(sumOf(page, REQUESTS_METRIC.promName, { operation: "forked_op" })).toBe(5);
     expect(sumOf(page, REQUESTS_METRIC.promName, { outcome: "error" })).toBe(1);

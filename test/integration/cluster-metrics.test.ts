@@ -8,7 +8,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLUSTER_WORKER_EXITS_METRIC } from "../../src/cluster/cluster-worker-exits.js";
+import { CLUSTER_WORKER_EXITS_METRIC } from "../../src/signals/metric-definitions.js";
 import { WORKER_ATTRIBUTE } from "../../src/cluster/merge-snapshots.js";
 import { TelemetryCollector } from "../../src/index.js";
 import {
