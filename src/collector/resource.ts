@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   defaultResource,
   detectResources,
@@ -23,7 +24,11 @@ export function buildResource(options: TelemetryCollectorOptions): Resource {
     fromCode["service.name"] = String(options.serviceName);
   }
   if (options.serviceVersion !== undefined) fromCode["service.version"] = String(options.serviceVersion);
+  // A random instance id per process (the semantic conventions' advice), unless the environment
+  // or the code names one: instances pushing OTLP through one Collector must not share series.
+  const instance = resourceFromAttributes({ "service.instance.id": randomUUID() });
   return defaultResource()
+    .merge(instance)
     .merge(detectResources({ detectors: [envDetector] }))
     .merge(resourceFromAttributes(fromCode));
 }
