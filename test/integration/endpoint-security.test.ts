@@ -79,6 +79,8 @@ function closedWithin(socket: Socket, limitMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`socket still open after ${limitMs} ms`)), limitMs);
     socket.on("error", () => undefined);
+    // Read what the server sends, so its FIN is seen: a paused socket never emits close.
+    socket.resume();
     socket.once("close", () => {
       clearTimeout(timer);
       resolve(performance.now() - begin);

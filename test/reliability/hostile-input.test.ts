@@ -184,10 +184,8 @@ describe("hostile input, fuzzed", () => {
     await expectWellFormedExports(collector);
   });
 
-  // KNOWN DEFECT, reported to the lead: trace() (and wrap()) read `.then` of the returned value
-  // outside their try block (isThenable in src/collector/telemetry-collector.ts), so a returned
-  // proxy whose `get` trap throws makes trace() throw, and the operation is never ended. Drop
-  // `.fails` once the thenable check is guarded.
+  // Regression: trace() used to read `.then` of the returned value outside its guard, so a
+  // returned proxy whose `get` trap throws made trace() throw and left the operation open.
   it("trace() returns a value whose `then` getter throws, and ends the operation", async () => {
     const collector = create();
     const hostile = new Proxy(
@@ -311,10 +309,8 @@ describe("hostile input, fuzzed", () => {
     await expectWellFormedExports(collector);
   });
 
-  // KNOWN DEFECT, reported to the lead: SignalHandle.record() (src/collector/signal-handle.ts)
-  // compares with `value >= 0` and no `typeof` check, so "1" is added as a string (5 bytes then
-  // "1" make 51), and a BigInt or Symbol throws into the caller. `it.fails` keeps the suite green
-  // while the defect is there; drop `.fails` when record() checks `typeof value === "number"`.
+  // Regression: record() used to compare with `value >= 0` and no `typeof` check, so "1" was
+  // added as a string (5 bytes then "1" made 51) and a BigInt or Symbol threw into the caller.
   it("series() handles refuse values that are not numbers, without throwing", async () => {
     const collector = create();
     const handle = collector.series(GoldenSignals.TRAFFIC, { operation: "handle" });
