@@ -8,10 +8,10 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLUSTER_WORKER_EXITS_METRIC } from "../../src/signals/metric-definitions.js";
 import { WORKER_ATTRIBUTE } from "../../src/cluster/merge-snapshots.js";
 import { TelemetryCollector } from "../../src/index.js";
 import {
+  CLUSTER_WORKER_EXITS_METRIC,
   ERRORS_METRIC,
   EXCHANGE_SIZE_METRIC,
   LATENCY_METRIC,
