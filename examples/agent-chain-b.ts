@@ -49,9 +49,16 @@ console.log(
   JSON.stringify({ ready: true, url: `http://127.0.0.1:${port}`, metrics: `${collector.url}/metrics` }),
 );
 
-const stop = async () => {
+// Idempotent, and `on` rather than `once`: a second signal (a supervisor repeating it) must not
+// kill the process halfway through its final flush.
+let stopping: Promise<void> | undefined;
+const stop = () => {
+  stopping ??= shutDown();
+  return stopping;
+};
+const shutDown = async () => {
   await app.close();
   await collector.shutdown();
 };
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);

@@ -73,10 +73,17 @@ server.listen(Number(process.env.PORT ?? 3000), "127.0.0.1", () => {
   );
 });
 
-const stop = async () => {
+// Idempotent, and `on` rather than `once`: a second signal (a supervisor repeating it) must not
+// kill the process halfway through its final flush.
+let stopping: Promise<void> | undefined;
+const stop = () => {
+  stopping ??= shutDown();
+  return stopping;
+};
+const shutDown = async () => {
   server.closeAllConnections();
   server.close();
   await collector.shutdown();
 };
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
