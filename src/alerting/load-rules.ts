@@ -10,6 +10,7 @@ import {
   type TrafficKind,
 } from "../window/window-query.js";
 import type { AlertRule, Comparison, SloConfig, ThresholdRule, ThresholdRuleConfig } from "./alert-rule.js";
+import { describeValue } from "./describe-value.js";
 import { normalizeSlo } from "./normalize-slo.js";
 import {
   annotationsField,
@@ -69,7 +70,7 @@ export function loadRules(fileOrObject: string | RuleFileContent): AlertRule[] {
   if (typeof fileOrObject === "string") {
     source = fileOrObject;
     try {
-      content = parse(readFileSync(fileOrObject, "utf8"));
+      content = parse(readFileSync(fileOrObject, "utf8"), { logLevel: "error" });
     } catch (error) {
       throw new RuleValidationError(
         [
@@ -140,7 +141,7 @@ function normalizeThresholdRule(config: unknown, at: string, issues: RuleIssue[]
   let signal = raw.signal as SignalName;
   if ((raw.signal as string) === "error_rate") signal = "errors"; // GoldenSignals.ERROR_RATE reads naturally in code
   if (!SIGNAL_NAMES.includes(signal)) {
-    issue("signal", `unknown signal ${JSON.stringify(raw.signal)} (expected ${SIGNAL_NAMES.join(", ")})`);
+    issue("signal", `unknown signal ${describeValue(raw.signal)} (expected ${SIGNAL_NAMES.join(", ")})`);
   }
   const knownSignal = SIGNAL_NAMES.includes(signal);
   const statistic = (raw.statistic ?? DEFAULT_STATISTIC[signal]) as Statistic;
@@ -149,7 +150,7 @@ function normalizeThresholdRule(config: unknown, at: string, issues: RuleIssue[]
   } else if (!STATISTICS.includes(statistic)) {
     issue(
       "statistic",
-      `unknown statistic ${JSON.stringify(raw.statistic)} (expected ${STATISTICS.join(", ")})`,
+      `unknown statistic ${describeValue(raw.statistic)} (expected ${STATISTICS.join(", ")})`,
     );
   } else if (knownSignal && !SIGNAL_STATISTICS[signal].includes(statistic)) {
     issue(
@@ -169,7 +170,7 @@ function normalizeThresholdRule(config: unknown, at: string, issues: RuleIssue[]
   const threshold = raw.threshold;
   const bounded = statistic === "ratio" || signal === "saturation";
   if (typeof threshold !== "number" || !Number.isFinite(threshold) || threshold < 0) {
-    issue("threshold", `must be a number >= 0, got ${JSON.stringify(threshold)}`);
+    issue("threshold", `must be a number >= 0, got ${describeValue(threshold)}`);
   } else if (bounded && threshold > 1) {
     issue("threshold", `a ${statistic} lies in [0, 1], got ${threshold}`);
   }
@@ -185,7 +186,7 @@ function normalizeThresholdRule(config: unknown, at: string, issues: RuleIssue[]
   if (raw.resolveThreshold !== undefined) {
     const resolve = raw.resolveThreshold;
     if (typeof resolve !== "number" || !Number.isFinite(resolve) || resolve < 0) {
-      issue("resolveThreshold", `must be a number >= 0, got ${JSON.stringify(resolve)}`);
+      issue("resolveThreshold", `must be a number >= 0, got ${describeValue(resolve)}`);
     } else if (typeof threshold === "number" && (above ? resolve > threshold : resolve < threshold)) {
       issue(
         "resolveThreshold",

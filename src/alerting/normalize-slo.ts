@@ -1,5 +1,6 @@
 import { LATENCY_BOUNDS_SECONDS } from "../signals/metric-definitions.js";
 import type { NormalizedSlo, SloConfig } from "./alert-rule.js";
+import { describeValue } from "./describe-value.js";
 import { durationField, LABEL_NAME_PATTERN, labelsField, matchersField, urlField } from "./rule-fields.js";
 import { type RuleIssue, RuleValidationError } from "./rule-validation-error.js";
 
@@ -39,11 +40,11 @@ export function normalizeSlo(config: unknown, at: string, issues: RuleIssue[]): 
   }
   const objective = raw.objective;
   if (typeof objective !== "number" || !(objective > 0 && objective < 1)) {
-    issue("objective", `must be a share strictly between 0 and 1, got ${JSON.stringify(objective)}`);
+    issue("objective", `must be a share strictly between 0 and 1, got ${describeValue(objective)}`);
   }
   const signal = raw.signal;
   if (signal !== "errors" && signal !== "latency") {
-    issue("signal", `unknown SLO signal ${JSON.stringify(signal)} (expected errors or latency)`);
+    issue("signal", `unknown SLO signal ${describeValue(signal)} (expected errors or latency)`);
   }
   const latencyThreshold = raw.latencyThreshold;
   if (signal === "latency") {
@@ -51,7 +52,7 @@ export function normalizeSlo(config: unknown, at: string, issues: RuleIssue[]): 
     if (typeof latencyThreshold !== "number" || !LATENCY_BOUNDS_SECONDS.includes(latencyThreshold)) {
       issue(
         "latencyThreshold",
-        `must be a latency bucket bound in seconds (${LATENCY_BOUNDS_SECONDS.join(", ")}), got ${JSON.stringify(latencyThreshold)}`,
+        `must be a latency bucket bound in seconds (${LATENCY_BOUNDS_SECONDS.join(", ")}), got ${describeValue(latencyThreshold)}`,
       );
     }
   } else if (latencyThreshold !== undefined) {

@@ -5,6 +5,7 @@
 import { ERROR_TYPES, EXCHANGES } from "../signals/label-values.js";
 import type { LabelMatcher } from "../window/label-matcher.js";
 import type { AlertAnnotations } from "./alert-rule.js";
+import { describeValue } from "./describe-value.js";
 import { parseDuration } from "./duration.js";
 
 /** Reports one mistake in the field named. */
@@ -33,7 +34,7 @@ export function durationField(
 ): number {
   const ms = parseDuration(value);
   if (ms === undefined) {
-    issue(field, `not a duration: ${JSON.stringify(value)} (use e.g. "30s", "5m", "1h", or milliseconds)`);
+    issue(field, `not a duration: ${describeValue(value)} (use e.g. "30s", "5m", "1h", or milliseconds)`);
     return 0;
   }
   if (options.positive && ms <= 0) issue(field, "must be longer than 0");
@@ -49,7 +50,7 @@ export function stringField(value: unknown, field: string, issue: Issue): string
 /** An absolute URL field (runbook links). */
 export function urlField(value: unknown, field: string, issue: Issue): void {
   if (typeof value !== "string" || !URL.canParse(value))
-    issue(field, `must be an absolute URL, got ${JSON.stringify(value)}`);
+    issue(field, `must be an absolute URL, got ${describeValue(value)}`);
 }
 
 /** Label matchers: known labels only, closed label sets checked (`exchange`, `error_type`). */
@@ -79,7 +80,7 @@ export function matchersField(value: unknown, field: string, issue: Issue): Labe
       label === "exchange" ? EXCHANGES : label === "error_type" ? ERROR_TYPES : undefined;
     const unknown = closedSet === undefined ? undefined : values.find((v) => !closedSet.includes(v));
     if (unknown !== undefined)
-      issue(at, `unknown value ${JSON.stringify(unknown)} (expected ${closedSet!.join(", ")})`);
+      issue(at, `unknown value ${describeValue(unknown)} (expected ${closedSet!.join(", ")})`);
     matchers[label] = typeof wanted === "string" ? wanted : [...values];
   }
   return matchers;

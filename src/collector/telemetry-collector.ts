@@ -166,6 +166,7 @@ export class TelemetryCollector {
   private readonly runtimeMetrics: boolean;
   private readonly shutdownTimeoutMs: number;
   private readonly operationNames = new Map<string, string>();
+  private readonly failureReports = new Map<string, { at: number; since: number }>();
   private readonly cardinalityLimit: number;
   /**
    * Recent per-interval deltas of the golden signals (rates, ratios, quantiles over windows),
@@ -804,9 +805,37 @@ export class TelemetryCollector {
 
   private reportExportFailure(exporter: string, error: unknown): void {
     this.store.exportFailed(exporter);
-    this.diag.error(`zoran-telemetrie: ${exporter} exporter failed: ${describeError(error)}`);
+    // An outage fails every interval: report the first failure with what to do, then at most
+    // once per FAILURE_REPORT_INTERVAL_MS with the count; every failure is in the self-metric.
+    const now = Date.now();
+    const last = this.failureReports.get(exporter);
+    if (last !== undefined && now - last.at < FAILURE_REPORT_INTERVAL_MS) {
+      last.since++;
+      this.diag.debug(`zoran-telemetrie: ${exporter} exporter failed again: ${describeError(error)}`);
+      return;
+    }
+    const repeated =
+      last === undefined
+        ? ""
+        : ` (${last.since + 1} failures in the last ${FAILURE_REPORT_INTERVAL_MS / 60_000} min)`;
+    this.failureReports.set(exporter, { at: now, since: 0 });
+    this.diag.error(
+      `zoran-telemetrie: ${exporter} exporter failed${repeated}: ${describeError(error)}. ${FAILURE_ADVICE[exporter] ?? ""} Failures are counted in zoran_telemetry_export_failures_total{exporter="${exporter}"}; the application keeps running.`,
+    );
   }
 }
+
+/** How often a failing exporter is reported again through `diag` (it is counted every time). */
+const FAILURE_REPORT_INTERVAL_MS = 10 * 60_000;
+
+/** What to do about a failing exporter, by name. */
+const FAILURE_ADVICE: Readonly<Record<string, string>> = {
+  otlp: "Check that the OTLP receiver is reachable at the configured endpoint (otlp.endpoint or OTEL_EXPORTER_OTLP_ENDPOINT); cumulative values are sent again once it answers.",
+  json: "Check that the JSON Lines path is writable and its disk has space.",
+  csv: "Check that the CSV path is writable and its disk has space.",
+  console: "Check that standard output is writable.",
+  prometheus: "The endpoint keeps serving; check the request that failed.",
+};
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;

@@ -67,7 +67,8 @@ export class AiExchange {
   constructor(private readonly options: AiExchangeOptions) {
     this.signal =
       typeof options.timeoutMs === "number" && options.timeoutMs > 0
-        ? AbortSignal.timeout(options.timeoutMs)
+        ? // AbortSignal.timeout() throws a RangeError on fractions and on values past 2^32 - 1 ms.
+          AbortSignal.timeout(Math.min(Math.ceil(options.timeoutMs), 0xffff_ffff))
         : undefined;
   }
 
@@ -115,12 +116,17 @@ export class AiExchange {
    * Returns the response unchanged.
    */
   response<R>(response: R): R {
-    const usage = readAiUsage(response);
-    this.fold(usage);
-    this.usage(usage);
-    const bytes = payloadSize(response);
-    if (bytes !== undefined) this.responseByteCount = (this.responseByteCount ?? 0) + bytes;
-    if (!this.checkRefusal(response, usage.refusal === true)) this.validate(response);
+    try {
+      const usage = readAiUsage(response);
+      this.fold(usage);
+      this.usage(usage);
+      const bytes = payloadSize(response);
+      if (bytes !== undefined) this.responseByteCount = (this.responseByteCount ?? 0) + bytes;
+      if (!this.checkRefusal(response, usage.refusal === true)) this.validate(response);
+    } catch {
+      // A response whose getters or toJSON throw: its usage stays unknown, the caller's code
+      // goes on with the response it passed (telemetry never throws into it).
+    }
     return response;
   }
 
@@ -135,8 +141,12 @@ export class AiExchange {
     for await (const chunk of chunks) {
       if (this.firstChunkSeconds === undefined)
         this.firstChunkSeconds = (performance.now() - this.startMs) / 1000;
-      usage.add(chunk);
-      bytes += payloadSize(chunk) ?? 0;
+      try {
+        usage.add(chunk);
+        bytes += payloadSize(chunk) ?? 0;
+      } catch {
+        // A chunk whose getters throw is passed on unread.
+      }
       yield chunk;
     }
     this.responseByteCount = (this.responseByteCount ?? 0) + bytes;
@@ -332,10 +342,11 @@ const MODEL_NAME = /^[\w.:/-]{1,64}$/;
 /** A provider or model name as an attribute value: an identifier, or scrubbed and short; undefined when empty. */
 function label(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;
-  // Digits removed, the name must still survive scrubbing: an API key or token pasted here does not.
+  // Release dates removed (`2024-07-18`, `20240718`), the name must survive scrubbing whole: an
+  // address, a key, an IBAN or a phone number given as a model name does not.
   if (MODEL_NAME.test(value)) {
-    const letters = value.replace(/\d+/g, "");
-    if (scrubValue(letters, 64) === letters) return value;
+    const undated = value.replace(/(?:19|20)\d{2}-?[01]\d-?[0-3]\d/g, "");
+    if (scrubValue(undated, 64) === undated) return value;
   }
   return scrubValue(value, 64) || undefined;
 }
