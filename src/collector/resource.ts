@@ -16,7 +16,10 @@ import type { TelemetryCollectorOptions } from "./collector-options.js";
  */
 export function buildResource(options: TelemetryCollectorOptions): Resource {
   const fromCode: Record<string, string | number | boolean> = {};
-  for (const [key, value] of Object.entries(options.resourceAttributes ?? {})) {
+  const given = options.resourceAttributes;
+  // Only a plain object: a string would spread into one attribute per character.
+  const attributes = given !== null && typeof given === "object" && !Array.isArray(given) ? given : {};
+  for (const [key, value] of Object.entries(attributes)) {
     if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
       fromCode[key] = value;
   }

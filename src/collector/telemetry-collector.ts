@@ -862,7 +862,10 @@ function describeError(error: unknown): string {
 }
 
 function positiveInteger(value: number | undefined): number | undefined {
-  return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : undefined;
+  // Clamped to what setTimeout accepts: past 2^31 - 1 ms Node fires after 1 ms instead.
+  return typeof value === "number" && Number.isInteger(value) && value > 0
+    ? Math.min(value, 2 ** 31 - 1)
+    : undefined;
 }
 
 /** Resolves when `promise` settles or after `ms`, whichever is first; never rejects. */
