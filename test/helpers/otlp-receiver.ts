@@ -1,11 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
-// The official OTLP package's own protobuf wire reader (it reads export responses with it). No
-// request decoder ships with otlp-transformer 0.223 and protobufjs is not installed, so the
-// OTLP message layout is walked below with the field numbers of opentelemetry-proto; the
-// receiver test checks this walk against the official protobuf and JSON serializers.
-import { ProtobufReader } from "@opentelemetry/otlp-transformer/build/src/common/protobuf/protobuf-reader.js";
+import protobuf from "protobufjs";
+
+const { loadSync } = protobuf;
 
 /** An attribute value as the receiver decodes it. */
 export type ReceivedValue = string | number | boolean | ReceivedValue[] | null;
@@ -268,160 +267,36 @@ function decodeTracesJson(request: Json): ReceivedSpan[] {
 
 // ---------- OTLP/protobuf (field numbers from opentelemetry-proto v1) ----------
 
-const WIRE_VARINT = 0;
-const WIRE_64BIT = 1;
-const WIRE_LEN = 2;
-
-/** Every field of a message, grouped by number: the raw bytes of LEN fields, the numbers of the others. */
-interface Fields {
-  readonly bytes: Map<number, Uint8Array[]>;
-  readonly varints: Map<number, number[]>;
-  readonly fixed64: Map<number, DataView[]>;
-}
-
-function readFields(buf: Uint8Array): Fields {
-  const reader = new ProtobufReader(buf);
-  const fields: Fields = { bytes: new Map(), varints: new Map(), fixed64: new Map() };
-  const push = <T>(map: Map<number, T[]>, key: number, value: T) => {
-    const list = map.get(key);
-    if (list) list.push(value);
-    else map.set(key, [value]);
-  };
-  while (!reader.isAtEnd()) {
-    const { fieldNumber, wireType } = reader.readTag();
-    if (wireType === WIRE_LEN) push(fields.bytes, fieldNumber, reader.readBytes());
-    else if (wireType === WIRE_VARINT) push(fields.varints, fieldNumber, reader.readVarint());
-    else if (wireType === WIRE_64BIT) {
-      push(fields.fixed64, fieldNumber, new DataView(buf.buffer, buf.byteOffset + reader.pos, 8));
-      reader.skip(wireType);
-    } else reader.skip(wireType);
-  }
-  return fields;
-}
-
+// OTLP protobuf bodies are decoded by protobufjs with the OTLP schema (the subset the tests
+// need, field numbers of opentelemetry-proto: test/fixtures/otlp/otlp-subset.proto), then read
+// by the same code as OTLP JSON: protobufjs's toObject() yields the JSON mapping's camelCase
+// field names; 64-bit integers become decimal strings and ids are turned into hex as in OTLP JSON.
+const otlpRoot = loadSync(fileURLToPath(new URL("../fixtures/otlp/otlp-subset.proto", import.meta.url)));
+const METRICS_REQUEST = otlpRoot.lookupType("otlp.subset.ExportMetricsServiceRequest");
+const TRACES_REQUEST = otlpRoot.lookupType("otlp.subset.ExportTraceServiceRequest");
+const TO_OBJECT = { longs: String, enums: Number, bytes: String, defaults: false, oneofs: false } as const;
 const decoder = new TextDecoder();
-const messages = (f: Fields, n: number) => (f.bytes.get(n) ?? []).map(readFields);
-const text = (f: Fields, n: number) => decoder.decode(f.bytes.get(n)?.[0] ?? new Uint8Array());
-const varint = (f: Fields, n: number) => f.varints.get(n)?.[0] ?? 0;
-const double = (f: Fields, n: number) => f.fixed64.get(n)?.[0]?.getFloat64(0, true);
-const fixed64 = (f: Fields, n: number) => f.fixed64.get(n)?.[0]?.getBigUint64(0, true) ?? 0n;
-const hex = (f: Fields, n: number) => Buffer.from(f.bytes.get(n)?.[0] ?? new Uint8Array()).toString("hex");
-
-/** Packed `repeated fixed64`/`double` (or, unpacked, one 64-bit field per element). */
-function packed64<T>(f: Fields, n: number, read: (view: DataView, at: number) => T): T[] {
-  const out: T[] = [];
-  for (const chunk of f.bytes.get(n) ?? []) {
-    const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    for (let at = 0; at + 8 <= chunk.byteLength; at += 8) out.push(read(view, at));
-  }
-  for (const view of f.fixed64.get(n) ?? []) out.push(read(view, 0));
-  return out;
-}
-
-/** AnyValue: 1 string, 2 bool, 3 int, 4 double, 5 array. */
-function protoValue(f: Fields): ReceivedValue {
-  if (f.bytes.has(1)) return text(f, 1);
-  if (f.varints.has(2)) return varint(f, 2) !== 0;
-  if (f.varints.has(3)) return varint(f, 3);
-  if (f.fixed64.has(4)) return double(f, 4) ?? null;
-  if (f.bytes.has(5)) return messages(readFields(f.bytes.get(5)![0]!), 1).map(protoValue);
-  return null;
-}
-
-/** repeated KeyValue: 1 key, 2 value. */
-function protoAttributes(list: Fields[]): Record<string, ReceivedValue> {
-  const out: Record<string, ReceivedValue> = {};
-  for (const kv of list) out[text(kv, 1)] = protoValue(messages(kv, 2)[0] ?? readFields(new Uint8Array()));
-  return out;
-}
 
 function decodeMetricsProto(body: Uint8Array): ReceivedPoint[] {
-  const out: ReceivedPoint[] = [];
-  // ExportMetricsServiceRequest.resource_metrics = 1
-  for (const rm of messages(readFields(body), 1)) {
-    // ResourceMetrics: 1 resource (Resource: 1 attributes), 2 scope_metrics
-    const resource = protoAttributes(messages(messages(rm, 1)[0] ?? readFields(new Uint8Array()), 1));
-    for (const sm of messages(rm, 2)) {
-      // ScopeMetrics: 1 scope (InstrumentationScope: 1 name), 2 metrics
-      const scopeFields = messages(sm, 1)[0];
-      const scope = scopeFields ? text(scopeFields, 1) : "";
-      for (const m of messages(sm, 2)) {
-        // Metric: 1 name, 3 unit, 5 gauge, 7 sum, 9 histogram
-        const base = { resource, scope, name: text(m, 1), unit: text(m, 3) };
-        const [kind, data] = m.bytes.has(5)
-          ? (["gauge", messages(m, 5)[0]!] as const)
-          : m.bytes.has(7)
-            ? (["sum", messages(m, 7)[0]!] as const)
-            : m.bytes.has(9)
-              ? (["histogram", messages(m, 9)[0]!] as const)
-              : ([undefined, undefined] as const);
-        if (!kind) continue;
-        // Gauge/Sum/Histogram: 1 data_points, 2 aggregation_temporality; Sum: 3 is_monotonic
-        for (const p of messages(data, 1)) {
-          if (kind === "histogram") {
-            // HistogramDataPoint: 9 attributes, 2 start, 3 time, 4 count, 5 sum, 6 bucket_counts, 7 explicit_bounds, 11 min, 12 max
-            out.push({
-              ...base,
-              kind,
-              temporality: varint(data, 2),
-              isMonotonic: false,
-              attributes: protoAttributes(messages(p, 9)),
-              startTimeUnixNano: fixed64(p, 2),
-              timeUnixNano: fixed64(p, 3),
-              count: Number(fixed64(p, 4)),
-              sum: double(p, 5) ?? 0,
-              min: double(p, 11),
-              max: double(p, 12),
-              bucketCounts: packed64(p, 6, (v, at) => Number(v.getBigUint64(at, true))),
-              explicitBounds: packed64(p, 7, (v, at) => v.getFloat64(at, true)),
-            });
-          } else {
-            // NumberDataPoint: 7 attributes, 2 start, 3 time, 4 as_double, 6 as_int (sfixed64)
-            const asInt = p.fixed64.get(6)?.[0]?.getBigInt64(0, true);
-            out.push({
-              ...base,
-              kind,
-              temporality: varint(data, 2),
-              isMonotonic: varint(data, 3) !== 0,
-              attributes: protoAttributes(messages(p, 7)),
-              startTimeUnixNano: fixed64(p, 2),
-              timeUnixNano: fixed64(p, 3),
-              value: asInt !== undefined ? Number(asInt) : (double(p, 4) ?? 0),
-            });
-          }
-        }
-      }
-    }
-  }
-  return out;
+  const request = METRICS_REQUEST.toObject(METRICS_REQUEST.decode(body), TO_OBJECT) as Json;
+  return decodeMetricsJson(request);
 }
 
 function decodeTracesProto(body: Uint8Array): ReceivedSpan[] {
-  const out: ReceivedSpan[] = [];
-  // ExportTraceServiceRequest.resource_spans = 1; ResourceSpans: 1 resource, 2 scope_spans
-  for (const rs of messages(readFields(body), 1)) {
-    const resource = protoAttributes(messages(messages(rs, 1)[0] ?? readFields(new Uint8Array()), 1));
-    for (const ss of messages(rs, 2)) {
-      // ScopeSpans: 1 scope, 2 spans
-      const scopeFields = messages(ss, 1)[0];
-      const scope = scopeFields ? text(scopeFields, 1) : "";
-      for (const s of messages(ss, 2)) {
-        // Span: 1 trace_id, 2 span_id, 4 parent_span_id, 5 name, 9 attributes, 15 status (3 code)
-        const status = messages(s, 15)[0];
-        out.push({
-          resource,
-          scope,
-          name: text(s, 5),
-          traceId: hex(s, 1),
-          spanId: hex(s, 2),
-          parentSpanId: hex(s, 4),
-          attributes: protoAttributes(messages(s, 9)),
-          statusCode: status ? varint(status, 3) : 0,
-        });
+  const request = TRACES_REQUEST.toObject(TRACES_REQUEST.decode(body), TO_OBJECT) as Json;
+  // Bytes come out base64; OTLP JSON writes trace and span ids in hex.
+  const hexOf = (value: unknown) =>
+    typeof value === "string" ? Buffer.from(value, "base64").toString("hex") : "";
+  for (const rs of arr(request.resourceSpans)) {
+    for (const ss of arr(rs.scopeSpans)) {
+      for (const span of arr(ss.spans)) {
+        span.traceId = hexOf(span.traceId);
+        span.spanId = hexOf(span.spanId);
+        span.parentSpanId = hexOf(span.parentSpanId);
       }
     }
   }
-  return out;
+  return decodeTracesJson(request);
 }
 
 /** Decodes an OTLP metrics request body (for tests of the decoder itself). */
