@@ -3,12 +3,12 @@
  * targets found through file-based service discovery (a JSON targets file the test writes), and
  * optionally `remote_write` to another engine (VictoriaMetrics).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { freePort, type VectorSample, waitFor } from "../helpers/prometheus-server.js";
+import { freePort, type VectorSample } from "../helpers/prometheus-server.js";
+import { instantQuery, residentBytes, startServerProcess } from "../helpers/server-process.js";
 
 /** A Prometheus server discovering its targets from a file. */
 export interface FleetPrometheus {
@@ -65,40 +65,21 @@ export async function startFleetPrometheus(options: FleetPrometheusOptions): Pro
   const interval = options.scrapeIntervalSeconds ?? 1;
   writeFileSync(join(dir, "prometheus.yml"), shippedConfig(options, sdDir, interval));
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    options.binary,
-    [
+  const server = await startServerProcess({
+    name: "prometheus",
+    binary: options.binary,
+    args: [
       `--config.file=${join(dir, "prometheus.yml")}`,
       `--storage.tsdb.path=${join(dir, "data")}`,
       `--web.listen-address=127.0.0.1:${port}`,
       "--log.level=warn",
     ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
+    port,
+    dir,
+    readyPath: "/-/ready",
+    timeoutMs: 30_000,
   });
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitFor("prometheus to be ready", 30_000, async () => {
-      if (child.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`);
-      return (await fetch(`${url}/-/ready`)).ok;
-    });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const { url, stop } = server;
   return {
     url,
     setTargets(targets, labels = {}) {
@@ -106,23 +87,8 @@ export async function startFleetPrometheus(options: FleetPrometheusOptions): Pro
       writeFileSync(`${file}.tmp`, JSON.stringify([{ targets, labels }]));
       renameSync(`${file}.tmp`, file);
     },
-    async query(expr, timeSeconds) {
-      const params = new URLSearchParams({ query: expr });
-      if (timeSeconds !== undefined) params.set("time", String(timeSeconds));
-      const response = await fetch(`${url}/api/v1/query`, { method: "POST", body: params });
-      const body = (await response.json()) as {
-        status: string;
-        error?: string;
-        data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
-      };
-      if (body.status !== "success") throw new Error(`PromQL ${expr}: ${body.error}`);
-      return (body.data?.result ?? []).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
-    },
-    async residentBytes() {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      const match = /^process_resident_memory_bytes (\S+)$/m.exec(text);
-      return match ? Number(match[1]) : Number.NaN;
-    },
+    query: (expr, timeSeconds) => instantQuery(url, expr, timeSeconds),
+    residentBytes: () => residentBytes(url),
     stop,
   };
 }

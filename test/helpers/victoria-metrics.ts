@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, type VectorSample, waitFor } from "./prometheus-server.js";
+import { freePort, type VectorSample } from "./prometheus-server.js";
+import { instantQuery, residentBytes, startServerProcess } from "./server-process.js";
 
 /** A real VictoriaMetrics (single node) started for a test, on 127.0.0.1. */
 export interface VictoriaMetricsServer {
@@ -29,9 +29,10 @@ export interface VictoriaMetricsServer {
 export async function startVictoriaMetrics(options: { binary: string }): Promise<VictoriaMetricsServer> {
   const dir = mkdtempSync(join(tmpdir(), "zoran-victoria-"));
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    options.binary,
-    [
+  const server = await startServerProcess({
+    name: "victoria-metrics",
+    binary: options.binary,
+    args: [
       `-httpListenAddr=127.0.0.1:${port}`,
       `-storageDataPath=${join(dir, "data")}`,
       "-retentionPeriod=1d",
@@ -39,55 +40,20 @@ export async function startVictoriaMetrics(options: { binary: string }): Promise
       "-search.disableCache",
       "-loggerLevel=ERROR",
     ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
+    port,
+    dir,
+    readyPath: "/health",
+    timeoutMs: 20_000,
   });
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitFor("victoria-metrics to be ready", 20_000, async () => {
-      if (child.exitCode !== null) throw new Error(`victoria-metrics exited: ${stderr}`);
-      return (await fetch(`${url}/health`)).ok;
-    });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const { url, stop } = server;
   return {
     url,
     remoteWriteUrl: `${url}/api/v1/write`,
-    async query(expr, timeSeconds) {
-      const params = new URLSearchParams({ query: expr });
-      if (timeSeconds !== undefined) params.set("time", String(timeSeconds));
-      const response = await fetch(`${url}/api/v1/query`, { method: "POST", body: params });
-      const body = (await response.json()) as {
-        status: string;
-        error?: string;
-        data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
-      };
-      if (body.status !== "success") throw new Error(`MetricsQL ${expr}: ${body.error}`);
-      return (body.data?.result ?? []).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
-    },
+    query: (expr, timeSeconds) => instantQuery(url, expr, timeSeconds),
     async flush() {
       await fetch(`${url}/internal/force_flush`);
     },
-    async residentBytes() {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      const match = /^process_resident_memory_bytes (\S+)$/m.exec(text);
-      return match ? Number(match[1]) : Number.NaN;
-    },
+    residentBytes: () => residentBytes(url),
     stop,
   };
 }
