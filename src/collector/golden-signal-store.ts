@@ -91,24 +91,20 @@ export class GoldenSignalStore implements MetricProducer {
       slotCount: EXCHANGE_COUNT * OUTCOME_COUNT,
       cardinalityLimit: limit,
       create: (key, slot) =>
-        new HistogramSeries(
-          labels3("operation", key, "exchange", EXCHANGES, slot, OUTCOMES, "outcome"),
-          bounds,
-          histogramSlab,
-        ),
+        new HistogramSeries(seriesLabels(LATENCY_METRIC, key, slot, OUTCOMES), bounds, histogramSlab),
       createOverflow: () => new OverflowHistogramSeries(OVERFLOW_ATTRIBUTES, bounds, histogramSlab),
       onOverflow: () => this.warnOverflow(LATENCY_METRIC, limit),
     });
     const warn = (definition: MetricDefinition) => () => this.warnOverflow(definition, limit);
-    this.requests = counterTable(limit, OUTCOMES, "outcome", warn(REQUESTS_METRIC));
-    this.errors = counterTable(limit, ERROR_TYPES, "error_type", warn(ERRORS_METRIC));
-    this.tokens = counterTable(limit, DIRECTIONS, "direction", warn(TOKENS_METRIC));
-    this.exchangeSize = counterTable(limit, DIRECTIONS, "direction", warn(EXCHANGE_SIZE_METRIC));
+    this.requests = counterTable(REQUESTS_METRIC, limit, OUTCOMES, warn(REQUESTS_METRIC));
+    this.errors = counterTable(ERRORS_METRIC, limit, ERROR_TYPES, warn(ERRORS_METRIC));
+    this.tokens = counterTable(TOKENS_METRIC, limit, DIRECTIONS, warn(TOKENS_METRIC));
+    this.exchangeSize = counterTable(EXCHANGE_SIZE_METRIC, limit, DIRECTIONS, warn(EXCHANGE_SIZE_METRIC));
     const gaugeSlab = new SlabAllocator(1, GAUGE_INITIAL);
     this.saturation = new SeriesTable({
       slotCount: 1,
       cardinalityLimit: limit,
-      create: (key) => new GaugeSeries(Object.freeze({ resource: key }), gaugeSlab),
+      create: (key) => new GaugeSeries(Object.freeze({ [SATURATION_METRIC.labels[0]!]: key }), gaugeSlab),
       createOverflow: () => new OverflowGaugeSeries(OVERFLOW_ATTRIBUTES, gaugeSlab),
       onOverflow: () => this.warnOverflow(SATURATION_METRIC, limit),
     });
@@ -128,14 +124,14 @@ export class GoldenSignalStore implements MetricProducer {
     // `signal` is ours or a known signal name: never the caller's free text (see callers).
     this.dropped.set(key, { attributes: Object.freeze({ reason, signal }), value: 1 });
     this.diag.warn(
-      `zoran-telemetrie: dropped ${signal} input (${reason}): ${detail}. Further drops of this kind are counted in zoran_telemetry_dropped_total only.`,
+      `zoran-telemetrie: dropped ${signal} input (${reason}): ${detail}. Further drops of this kind are counted in ${DROPPED_METRIC.promName} only.`,
     );
   }
 
   /** Reports, once per metric, that it reached its cardinality limit. */
   private warnOverflow(definition: MetricDefinition, limit: number): void {
     this.diag.warn(
-      `zoran-telemetrie: ${definition.promName} reached its cardinality limit of ${limit} series; further label sets go to the overflow series {otel_metric_overflow="true"} (counted in zoran_telemetry_overflow_total). Check for unbounded values in "operation" or "resource", or raise cardinalityLimit.`,
+      `zoran-telemetrie: ${definition.promName} reached its cardinality limit of ${limit} series; further label sets go to the overflow series {otel_metric_overflow="true"} (counted in ${OVERFLOW_METRIC.promName}). Check for unbounded values in "operation" or "resource", or raise cardinalityLimit.`,
     );
   }
 
@@ -321,35 +317,35 @@ function descriptorOf(definition: MetricDefinition) {
   };
 }
 
-/** Labels of a series keyed by operation, exchange (slot-major) and a second closed set. */
-function labels3(
-  freeKey: string,
+/**
+ * Labels of a series: the metric's three label keys (free text, exchange, second closed set, in
+ * `definition.labels` order) with the values its slot stands for (see `outcomeSlot` and kin).
+ */
+function seriesLabels(
+  definition: MetricDefinition,
   freeValue: string,
-  exchangeKey: string,
-  exchanges: readonly string[],
   slot: number,
   second: readonly string[],
-  secondKey: string,
 ): Attributes {
+  const [freeKey, exchangeKey, secondKey] = definition.labels as [string, string, string];
   return Object.freeze({
     [freeKey]: freeValue,
-    [exchangeKey]: exchanges[Math.floor(slot / second.length)]!,
+    [exchangeKey]: EXCHANGES[Math.floor(slot / second.length)]!,
     [secondKey]: second[slot % second.length]!,
   });
 }
 
 function counterTable(
+  definition: MetricDefinition,
   limit: number,
   second: readonly string[],
-  secondKey: string,
   onOverflow: () => void,
 ): SeriesTable<CounterSeries> {
   const slab = new SlabAllocator(1);
   return new SeriesTable({
     slotCount: EXCHANGE_COUNT * second.length,
     cardinalityLimit: limit,
-    create: (key, slot) =>
-      new CounterSeries(labels3("operation", key, "exchange", EXCHANGES, slot, second, secondKey), slab),
+    create: (key, slot) => new CounterSeries(seriesLabels(definition, key, slot, second), slab),
     createOverflow: () => new OverflowCounterSeries(OVERFLOW_ATTRIBUTES, slab),
     onOverflow,
   });

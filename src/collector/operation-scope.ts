@@ -1,4 +1,5 @@
 import { createContextKey } from "@opentelemetry/api";
+import { ERROR_TYPE_OTHER } from "../signals/label-index.js";
 
 /**
  * The golden signals of one operation in flight inside `trace()`, carried in the OpenTelemetry
@@ -13,7 +14,7 @@ export class OperationScope {
   /** Explicit error share in [0, 1], or -1 when none was recorded. */
   errorShare = -1;
   /** Index in ERROR_TYPES of the explicit error, when `errorShare` > 0. */
-  errorTypeIndex = 5;
+  errorTypeIndex = ERROR_TYPE_OTHER;
 
   constructor(
     /** Scrubbed operation name, the `operation` label. */

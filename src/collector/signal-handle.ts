@@ -1,15 +1,16 @@
 import type { GoldenSignal } from "../signals/golden-signals.js";
 import {
   directionIndex,
-  ERROR_TYPE_COUNT,
+  directionSlot,
   ERROR_TYPE_OTHER,
   errorTypeIndex,
+  errorTypeSlot,
   exchangeIndex,
-  OUTCOME_COUNT,
   OUTCOME_ERROR,
   outcomeIndex,
+  outcomeSlot,
 } from "../signals/label-index.js";
-import { DIRECTIONS, NONE } from "../signals/label-values.js";
+import { NONE } from "../signals/label-values.js";
 import type { CounterSeries } from "./counter-series.js";
 import type { GaugeSeries } from "./gauge-series.js";
 import type { GoldenSignalStore } from "./golden-signal-store.js";
@@ -104,17 +105,14 @@ export function createSignalHandle(
     switch (signal) {
       case "latency": {
         const outcome = Math.max(0, outcomeIndex(attributes?.outcome));
-        return new LatencyHandle(store.latency.get(operation, exchange * OUTCOME_COUNT + outcome), store);
+        return new LatencyHandle(store.latency.get(operation, outcomeSlot(exchange, outcome)), store);
       }
       case "error_rate": {
         const errorType = errorTypeIndex(attributes?.error_type);
         return new ErrorRateHandle(
-          store.requests.get(operation, exchange * OUTCOME_COUNT),
-          store.requests.get(operation, exchange * OUTCOME_COUNT + OUTCOME_ERROR),
-          store.errors.get(
-            operation,
-            exchange * ERROR_TYPE_COUNT + (errorType < 0 ? ERROR_TYPE_OTHER : errorType),
-          ),
+          store.requests.get(operation, outcomeSlot(exchange, 0)),
+          store.requests.get(operation, outcomeSlot(exchange, OUTCOME_ERROR)),
+          store.errors.get(operation, errorTypeSlot(exchange, errorType < 0 ? ERROR_TYPE_OTHER : errorType)),
           store,
         );
       }
@@ -122,10 +120,10 @@ export function createSignalHandle(
         const kind = attributes?.kind ?? "bytes";
         if (kind === "requests") {
           const outcome = Math.max(0, outcomeIndex(attributes?.outcome));
-          return new CounterHandle(store.requests.get(operation, exchange * OUTCOME_COUNT + outcome), store);
+          return new CounterHandle(store.requests.get(operation, outcomeSlot(exchange, outcome)), store);
         }
         const direction = directionIndex(attributes?.direction);
-        const slot = exchange * DIRECTIONS.length + (direction < 0 ? 2 : direction);
+        const slot = directionSlot(exchange, direction < 0 ? 2 : direction);
         return new CounterHandle(
           (kind === "tokens" ? store.tokens : store.exchangeSize).get(operation, slot),
           store,

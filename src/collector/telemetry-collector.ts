@@ -51,17 +51,17 @@ import type { SaturationProbe } from "../saturation/saturation-probe.js";
 import { type GoldenSignal, GoldenSignals } from "../signals/golden-signals.js";
 import {
   directionIndex,
-  ERROR_TYPE_COUNT,
+  directionSlot,
   ERROR_TYPE_CRASH,
   ERROR_TYPE_OTHER,
   errorTypeIndex,
+  errorTypeSlot,
   exchangeIndex,
-  OUTCOME_COUNT,
   OUTCOME_ERROR,
   outcomeIndex,
+  outcomeSlot,
 } from "../signals/label-index.js";
 import {
-  DIRECTIONS,
   ERROR_TYPES,
   EXCHANGES,
   type Exchange,
@@ -69,7 +69,7 @@ import {
   PROBE_RESOURCES,
   type ProbeResource,
 } from "../signals/label-values.js";
-import { INSTRUMENTATION_SCOPE } from "../signals/metric-definitions.js";
+import { EXPORT_FAILURES_METRIC, INSTRUMENTATION_SCOPE } from "../signals/metric-definitions.js";
 import { createLivePageRoutes } from "../web/live-page-routes.js";
 import { WindowStore } from "../window/window-store.js";
 import { envFlag, envPort, exporterList, type TelemetryCollectorOptions } from "./collector-options.js";
@@ -663,11 +663,11 @@ export class TelemetryCollector {
         errorType = ERROR_TYPE_CRASH;
       }
       const outcome = share > 0 ? OUTCOME_ERROR : 0;
-      const slot = scope.exchangeIndex * OUTCOME_COUNT + outcome;
+      const slot = outcomeSlot(scope.exchangeIndex, outcome);
       this.store.latency.get(scope.operation, slot).record(latency);
       this.store.requests.get(scope.operation, slot).add(1);
       if (share > 0)
-        this.store.errors.get(scope.operation, scope.exchangeIndex * ERROR_TYPE_COUNT + errorType).add(share);
+        this.store.errors.get(scope.operation, errorTypeSlot(scope.exchangeIndex, errorType)).add(share);
       if (span !== NON_RECORDING_SPAN) {
         if (threw) {
           // The exception's type only: its message and stack may hold the user's content.
@@ -703,7 +703,7 @@ export class TelemetryCollector {
     const operation = this.freeText(attributes?.operation, "latency");
     const exchange = this.closedSet(exchangeIndex(attributes?.exchange), 2, "latency", "exchange");
     const outcome = this.closedSet(outcomeIndex(attributes?.outcome), 0, "latency", "outcome");
-    this.store.latency.get(operation, exchange * OUTCOME_COUNT + outcome).record(value);
+    this.store.latency.get(operation, outcomeSlot(exchange, outcome)).record(value);
   }
 
   private recordErrorRate(value: number, attributes: SignalAttributes | undefined): void {
@@ -726,8 +726,8 @@ export class TelemetryCollector {
     const operation = this.freeText(attributes?.operation, "error_rate");
     const exchange = this.closedSet(exchangeIndex(attributes?.exchange), 2, "error_rate", "exchange");
     const outcome = value > 0 ? OUTCOME_ERROR : 0;
-    this.store.requests.get(operation, exchange * OUTCOME_COUNT + outcome).add(1);
-    if (value > 0) this.store.errors.get(operation, exchange * ERROR_TYPE_COUNT + errorType).add(value);
+    this.store.requests.get(operation, outcomeSlot(exchange, outcome)).add(1);
+    if (value > 0) this.store.errors.get(operation, errorTypeSlot(exchange, errorType)).add(value);
   }
 
   private recordTraffic(value: number, attributes: SignalAttributes | undefined): void {
@@ -742,13 +742,13 @@ export class TelemetryCollector {
     const kind = attributes?.kind;
     if (kind === undefined || kind === "bytes") {
       const direction = this.closedSet(directionIndex(attributes?.direction), 2, "traffic", "direction");
-      this.store.exchangeSize.get(operation, exchange * DIRECTIONS.length + direction).add(value);
+      this.store.exchangeSize.get(operation, directionSlot(exchange, direction)).add(value);
     } else if (kind === "tokens") {
       const direction = this.closedSet(directionIndex(attributes?.direction), 2, "traffic", "direction");
-      this.store.tokens.get(operation, exchange * DIRECTIONS.length + direction).add(value);
+      this.store.tokens.get(operation, directionSlot(exchange, direction)).add(value);
     } else if (kind === "requests") {
       const outcome = this.closedSet(outcomeIndex(attributes?.outcome), 0, "traffic", "outcome");
-      this.store.requests.get(operation, exchange * OUTCOME_COUNT + outcome).add(value);
+      this.store.requests.get(operation, outcomeSlot(exchange, outcome)).add(value);
     } else {
       this.store.drop(
         "invalid_attribute",
@@ -820,7 +820,7 @@ export class TelemetryCollector {
         : ` (${last.since + 1} failures in the last ${FAILURE_REPORT_INTERVAL_MS / 60_000} min)`;
     this.failureReports.set(exporter, { at: now, since: 0 });
     this.diag.error(
-      `zoran-telemetrie: ${exporter} exporter failed${repeated}: ${describeError(error)}. ${FAILURE_ADVICE[exporter] ?? ""} Failures are counted in zoran_telemetry_export_failures_total{exporter="${exporter}"}; the application keeps running.`,
+      `zoran-telemetrie: ${exporter} exporter failed${repeated}: ${describeError(error)}. ${FAILURE_ADVICE[exporter] ?? ""} Failures are counted in ${EXPORT_FAILURES_METRIC.promName}{exporter="${exporter}"}; the application keeps running.`,
     );
   }
 }

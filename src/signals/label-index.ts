@@ -46,3 +46,27 @@ export const OUTCOME_ERROR = 1;
 export const ERROR_TYPE_CRASH = ERROR_TYPES.indexOf("crash");
 /** Index of `other` in {@link ERROR_TYPES}. */
 export const ERROR_TYPE_OTHER = ERROR_TYPES.indexOf("other");
+
+/*
+ * Series slots: a metric's closed-set labels as one array index, exchange-major. The store lays
+ * out its slot arrays, and builds each series' labels, by these same functions.
+ *
+ *   requests/latency: slot = exchange * 2 + outcome      (6 slots)
+ *   errors:           slot = exchange * 6 + error_type   (18 slots)
+ *   tokens/bytes:     slot = exchange * 3 + direction    (9 slots)
+ */
+
+/** Slot of `zoran.requests` / `zoran.latency` for an exchange and an outcome index. */
+export function outcomeSlot(exchange: number, outcome: number): number {
+  return exchange * OUTCOME_COUNT + outcome;
+}
+
+/** Slot of `zoran.errors` for an exchange and an error-type index. */
+export function errorTypeSlot(exchange: number, errorType: number): number {
+  return exchange * ERROR_TYPE_COUNT + errorType;
+}
+
+/** Slot of `zoran.tokens` / `zoran.exchange.size` for an exchange and a direction index. */
+export function directionSlot(exchange: number, direction: number): number {
+  return exchange * DIRECTION_COUNT + direction;
+}
