@@ -80,6 +80,33 @@ export const SATURATION_METRIC: MetricDefinition = Object.freeze({
   labels: Object.freeze(["resource"]),
 });
 
+/**
+ * Every detected model refusal (chat `refusal`, `finish_reason: "content_filter"`, Anthropic
+ * `stop_reason: "refusal"`, Responses refusal parts). A refusal is also an `unjustified_refusal`
+ * error only when the exchange's policy says the request must be answered.
+ */
+export const REFUSALS_METRIC: MetricDefinition = Object.freeze({
+  name: "zoran.refusals",
+  promName: "zoran_refusals_total",
+  kind: "counter",
+  unit: "",
+  description: "Model refusals detected in AI exchanges.",
+  labels: Object.freeze(["operation", "exchange"]),
+});
+
+/**
+ * Time to first token of streamed AI calls: timed to the first text or tool-call delta, not to
+ * the first event of any kind (role-only chunks, `message_start`). Same bounds as latency.
+ */
+export const TIME_TO_FIRST_TOKEN_METRIC: MetricDefinition = Object.freeze({
+  name: "zoran.time_to_first_token",
+  promName: "zoran_time_to_first_token_seconds",
+  kind: "histogram",
+  unit: "s",
+  description: "Time from the start of a streamed AI call to its first text or tool-call delta.",
+  labels: Object.freeze(["operation", "exchange"]),
+});
+
 /** Self-metric: values the library refused (bad value, unknown signal, bad attribute). */
 export const DROPPED_METRIC: MetricDefinition = Object.freeze({
   name: "zoran.telemetry.dropped",
