@@ -11,7 +11,7 @@ export type {
   SaturationOptions,
   TelemetryCollectorOptions,
 } from "./collector/collector-options.js";
-export type { SignalHandle } from "./collector/signal-handle.js";
+export type { SignalHandle } from "./recording/signal-handle.js";
 export type {
   ExportFormat,
   SignalAttributes,

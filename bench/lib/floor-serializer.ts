@@ -1,4 +1,4 @@
-import type { HistogramSeries } from "../../src/collector/histogram-series.js";
+import type { HistogramSeries } from "../../src/recording/histogram-series.js";
 import { encodeLabels } from "../../src/exporters/prometheus/prometheus-serializer.js";
 
 /**

@@ -73,10 +73,10 @@ import { EXPORT_FAILURES_METRIC, INSTRUMENTATION_SCOPE } from "../signals/metric
 import { createLivePageRoutes } from "../web/live-page-routes.js";
 import { WindowStore } from "../window/window-store.js";
 import { envFlag, envPort, exporterList, type TelemetryCollectorOptions } from "./collector-options.js";
-import { GoldenSignalStore } from "./golden-signal-store.js";
-import { OPERATION_SCOPE_KEY, OperationScope } from "./operation-scope.js";
+import { GoldenSignalStore } from "../recording/golden-signal-store.js";
+import { OPERATION_SCOPE_KEY, OperationScope } from "../recording/operation-scope.js";
 import { buildResource } from "./resource.js";
-import { createSignalHandle, type SignalHandle } from "./signal-handle.js";
+import { createSignalHandle, type SignalHandle } from "../recording/signal-handle.js";
 
 /** Snapshot formats of {@link TelemetryCollector.export}. */
 export type ExportFormat = "prometheus" | "openmetrics" | "json" | "csv";
