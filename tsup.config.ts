@@ -3,7 +3,12 @@ import { defineConfig } from "tsup";
 export default defineConfig([
   {
     // The library: ESM and CommonJS builds with declarations for both.
-    entry: { index: "src/index.ts", alerting: "src/alerting/index.ts", cluster: "src/cluster/index.ts" },
+    entry: {
+      index: "src/index.ts",
+      alerting: "src/alerting/index.ts",
+      cluster: "src/cluster/index.ts",
+      testing: "src/testing/index.ts",
+    },
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,

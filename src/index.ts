@@ -11,14 +11,13 @@ export type {
   SaturationOptions,
   TelemetryCollectorOptions,
 } from "./collector/collector-options.js";
-export type { SignalHandle } from "./recording/signal-handle.js";
 export type {
   ExportFormat,
   SignalAttributes,
   TraceOptions,
 } from "./collector/telemetry-collector.js";
 export { TelemetryCollector } from "./collector/telemetry-collector.js";
-export type { RouteHandler } from "./exporters/prometheus/prometheus-exporter.js";
+export type { RouteHandler } from "./endpoint/route-handler.js";
 export type {
   PrometheusFormat,
   PrometheusSerializerOptions,
@@ -43,6 +42,7 @@ export { traced } from "./instrument/traced.js";
 export type { WrapOptions } from "./instrument/wrap.js";
 export { wrap } from "./instrument/wrap.js";
 export { scrubValue } from "./privacy/scrub-value.js";
+export type { SignalHandle } from "./recording/signal-handle.js";
 export { GEN_AI_METRIC_NAMES } from "./signals/gen-ai-metric-definitions.js";
 export type { GoldenSignal } from "./signals/golden-signals.js";
 export { GoldenSignals } from "./signals/golden-signals.js";

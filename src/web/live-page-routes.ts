@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { diag } from "@opentelemetry/api";
 import type { AlertState } from "../alerting/alert-state.js";
-import type { RouteHandler } from "../exporters/prometheus/prometheus-exporter.js";
+import type { RouteHandler } from "../endpoint/route-handler.js";
 import type { WindowStore } from "../window/window-store.js";
 import { LIVE_PAGE_SCRIPT } from "./assets/live-page-script.js";
 import { LIVE_PAGE_STYLE } from "./assets/live-page-style.js";
