@@ -10,21 +10,19 @@ export type {
   PrometheusEndpointOptions,
   SaturationOptions,
   TelemetryCollectorOptions,
+  WindowOptions,
 } from "./collector/collector-options.js";
-export type {
-  ExportFormat,
-  SignalAttributes,
-  TraceOptions,
-} from "./collector/telemetry-collector.js";
+export type { ExportFormat } from "./collector/export-format.js";
 export { TelemetryCollector } from "./collector/telemetry-collector.js";
+export type { BasicAuthCredentials } from "./endpoint/authorization.js";
+export type { EndpointTlsOptions } from "./endpoint/http-endpoint.js";
 export type { RouteHandler } from "./endpoint/route-handler.js";
 export type {
   PrometheusFormat,
   PrometheusSerializerOptions,
 } from "./exporters/prometheus/prometheus-serializer.js";
 export { serializePrometheus } from "./exporters/prometheus/prometheus-serializer.js";
-export type { AiExchangeOptions, AiExchangeOutcome } from "./instrument/ai-exchange.js";
-export { AiExchange, exchange } from "./instrument/ai-exchange.js";
+export type { AiExchange, AiExchangeOptions, AiExchangeOutcome } from "./instrument/ai-exchange.js";
 export type { AiUsage } from "./instrument/ai-usage.js";
 export { readAiUsage } from "./instrument/ai-usage.js";
 export type { HttpListenerOptions } from "./instrument/create-http-listener.js";
@@ -40,8 +38,9 @@ export { instrumentFetch, instrumentGlobalFetch } from "./instrument/instrument-
 export type { TracedOptions } from "./instrument/traced.js";
 export { traced } from "./instrument/traced.js";
 export type { WrapOptions } from "./instrument/wrap.js";
-export { wrap } from "./instrument/wrap.js";
 export { scrubValue } from "./privacy/scrub-value.js";
+export type { Recorder } from "./recording/recorder.js";
+export type { SignalAttributes, TraceOptions } from "./recording/signal-attributes.js";
 export type { SignalHandle } from "./recording/signal-handle.js";
 export { GEN_AI_METRIC_NAMES } from "./signals/gen-ai-metric-definitions.js";
 export type { GoldenSignal } from "./signals/golden-signals.js";

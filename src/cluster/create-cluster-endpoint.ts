@@ -1,4 +1,5 @@
-import { type DiagLogger, diag as globalDiag } from "@opentelemetry/api";
+import type { DiagLogger } from "@opentelemetry/api";
+import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
 import { createHttpEndpoint, type HttpEndpointOptions } from "../endpoint/http-endpoint.js";
 import { createMetricsRoute } from "../exporters/prometheus/metrics-route.js";
 import type { ClusterAggregator } from "./cluster-aggregator.js";
@@ -7,7 +8,7 @@ import type { ClusterAggregator } from "./cluster-aggregator.js";
 export interface ClusterEndpointOptions extends HttpEndpointOptions {
   /** Most scrapes served at once; more get 503 with `Retry-After: 1`. @default 16 */
   maxConcurrentScrapes?: number;
-  /** Where scrape failures are reported. @default the OpenTelemetry global `diag` */
+  /** Where scrape failures are reported. @default the loud default logger (`OTEL_LOG_LEVEL`; the global `diag` once one is installed) */
   diag?: DiagLogger;
 }
 
@@ -36,7 +37,7 @@ export function createClusterEndpoint(
   aggregator: ClusterAggregator,
   options: ClusterEndpointOptions = {},
 ): ClusterEndpoint {
-  const diag = options.diag ?? globalDiag;
+  const diag = options.diag ?? createTelemetryLogger();
   const endpoint = createHttpEndpoint(options, (error) =>
     diag.error(
       `zoran-telemetrie: cluster /metrics failed: ${error instanceof Error ? error.message : String(error)}`,

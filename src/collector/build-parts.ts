@@ -113,6 +113,7 @@ export function buildLiveParts(
       : { coarse: { intervalMs: 5 * 60_000, retentionMs: 3 * 24 * 3_600_000 } }),
     maxSeries: settings.maxSeries,
     clock: resolved.clock,
+    diag: resolved.diag,
   });
   const alerting =
     alertingOptions === undefined

@@ -1,5 +1,5 @@
 import { IncomingMessage, ServerResponse } from "node:http";
-import { diag } from "@opentelemetry/api";
+
 import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
 import { countResponseBody } from "./count-response-body.js";
@@ -84,7 +84,7 @@ export function honoMiddleware(collector: Recorder, options: HonoMiddlewareOptio
         options.exchange,
       );
     } catch (error) {
-      diag.warn(`zoran-telemetrie: Hono instrumentation skipped a request: ${String(error)}`);
+      collector.diag.warn(`zoran-telemetrie: Hono instrumentation skipped a request: ${String(error)}`);
       return next();
     }
     let crashed = false;
@@ -107,7 +107,7 @@ export function honoMiddleware(collector: Recorder, options: HonoMiddlewareOptio
         try {
           c.res = countResponseBody(c.res, (bytes) => request.responseBytes(bytes));
         } catch (error) {
-          diag.debug(`zoran-telemetrie: Hono response size not measured: ${String(error)}`);
+          collector.diag.debug(`zoran-telemetrie: Hono response size not measured: ${String(error)}`);
         }
       }
     }

@@ -1,4 +1,4 @@
-import { diag, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { scrubValue } from "../privacy/scrub-value.js";
 import type { Recorder } from "../recording/recorder.js";
 import { GoldenSignals } from "../signals/golden-signals.js";
@@ -53,7 +53,7 @@ export function instrumentFetch(
     try {
       call = startCall(collector, options, input, init);
     } catch (error) {
-      diag.warn(`zoran-telemetrie: fetch instrumentation skipped a call: ${String(error)}`);
+      collector.diag.warn(`zoran-telemetrie: fetch instrumentation skipped a call: ${String(error)}`);
     }
     if (call === undefined) return fetchImpl(input, init);
     let response: Response;
@@ -71,7 +71,9 @@ export function instrumentFetch(
       call.end(response.status, clientErrorType(response.status));
       return countResponseBody(response, (bytes) => call.responseBytes(bytes));
     } catch (error) {
-      diag.warn(`zoran-telemetrie: fetch instrumentation could not observe a response: ${String(error)}`);
+      collector.diag.warn(
+        `zoran-telemetrie: fetch instrumentation could not observe a response: ${String(error)}`,
+      );
       return response;
     }
   };

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { type Context, diag } from "@opentelemetry/api";
+import type { Context } from "@opentelemetry/api";
 import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
 import { normalizeMethod } from "./http-semantics.js";
@@ -80,7 +80,7 @@ export function observeNodeRequest(
       },
     };
   } catch (error) {
-    diag.warn(`zoran-telemetrie: HTTP server instrumentation skipped a request: ${String(error)}`);
+    collector.diag.warn(`zoran-telemetrie: HTTP server instrumentation skipped a request: ${String(error)}`);
     return undefined;
   }
 }

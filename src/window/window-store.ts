@@ -1,5 +1,6 @@
-import { diag } from "@opentelemetry/api";
+import type { DiagLogger } from "@opentelemetry/api";
 import { DataPointType, type MetricData, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
 import {
   ERRORS_METRIC,
   EXCHANGE_SIZE_METRIC,
@@ -40,6 +41,8 @@ export interface WindowStoreOptions extends WindowTierOptions {
   readonly clock?: () => number;
   /** Series kept at most; series beyond are ignored and reported once through `diag`. @default 10000 */
   readonly maxSeries?: number;
+  /** Where problems are reported. @default the loud default logger (see `createTelemetryLogger`) */
+  readonly diag?: DiagLogger;
 }
 
 /**
@@ -116,6 +119,7 @@ export class WindowStore {
   private readonly tiers: Tier[];
   private readonly series = new Map<string, Series>();
   private readonly clock: () => number;
+  private readonly diag: DiagLogger;
   private readonly maxSeries: number;
   private warnedFull = false;
 
@@ -131,6 +135,7 @@ export class WindowStore {
       return { intervalMs, slots, epochs: new Float64Array(slots).fill(-1), current: -1 };
     });
     this.clock = options.clock ?? Date.now;
+    this.diag = options.diag ?? createTelemetryLogger();
     this.maxSeries = options.maxSeries ?? 10_000;
   }
 
@@ -412,7 +417,9 @@ export class WindowStore {
     if (existing === undefined && this.series.size >= this.maxSeries) {
       if (!this.warnedFull) {
         this.warnedFull = true;
-        diag.warn(`zoran-telemetrie WindowStore: more than ${this.maxSeries} series; new series are ignored`);
+        this.diag.warn(
+          `zoran-telemetrie WindowStore: more than ${this.maxSeries} series; new series are ignored`,
+        );
       }
       return undefined;
     }
