@@ -10,7 +10,7 @@ import {
   SATURATION_METRIC,
   TOKENS_METRIC,
 } from "../signals/metric-definitions.js";
-import { histogramQuantile, histogramShareAbove } from "./histogram-quantile.js";
+import { histogramQuantile, histogramShareAbove } from "../snapshot/histogram-quantile.js";
 import { type LabelMatcher, type LabelSet, labelSetKey, matchesLabels, pickLabels } from "./label-matcher.js";
 import {
   type SignalSelector,

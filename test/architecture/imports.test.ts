@@ -23,10 +23,17 @@ const LAYERS: readonly (readonly string[])[] = [
   ["(root)"], // src/index.ts
   ["cli"], // only through the entry points, like a user
 ];
-const ENTRY_POINTS = new Set(["index.ts", "alerting/index.ts", "cluster/index.ts", "testing/index.ts", "dashboards/index.ts"]);
+const ENTRY_POINTS = new Set([
+  "index.ts",
+  "alerting/index.ts",
+  "cluster/index.ts",
+  "testing/index.ts",
+  "dashboards/index.ts",
+]);
 
 const SRC = resolve(import.meta.dirname, "../../src");
-const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*["'](\.{1,2}\/[^"']+)["']|import\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*["'](\.{1,2}\/[^"']+)["']|import\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -43,7 +50,8 @@ function folderOf(file: string): string {
 
 function layerOf(folder: string): number {
   const layer = LAYERS.findIndex((folders) => folders.includes(folder));
-  if (layer < 0) throw new Error(`folder src/${folder} has no layer: add it to LAYERS and docs/architecture.md`);
+  if (layer < 0)
+    throw new Error(`folder src/${folder} has no layer: add it to LAYERS and docs/architecture.md`);
   return layer;
 }
 
@@ -73,7 +81,8 @@ describe("the dependency rule of src/", () => {
   });
 
   it("has every folder in a layer", () => {
-    for (const file of sourceFiles(SRC)) expect(() => layerOf(folderOf(join(SRC, relative(SRC, file))))).not.toThrow();
+    for (const file of sourceFiles(SRC))
+      expect(() => layerOf(folderOf(join(SRC, relative(SRC, file))))).not.toThrow();
   });
 
   it("imports only from the same folder or a lower layer (no folder cycle)", () => {

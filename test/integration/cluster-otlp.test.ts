@@ -37,7 +37,9 @@ describe("OTLP export of a cluster primary", () => {
     const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
     const first = await Promise.race([
       lines.next(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("primary not ready")), 90_000).unref()),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("primary not ready")), 90_000).unref(),
+      ),
     ]);
     expect(JSON.parse(String(first.value))).toHaveProperty("url");
   }, 120_000);
