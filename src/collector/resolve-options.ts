@@ -71,7 +71,13 @@ export function resolveOptions(
   const saturationOption =
     options.saturation === false
       ? undefined
-      : objectOption<SaturationOptions>(diag, "saturation", options.saturation ?? {});
+      : objectOption<SaturationOptions>(
+          diag,
+          "saturation",
+          (options.saturation as unknown) === true || options.saturation === undefined
+            ? {}
+            : options.saturation,
+        );
   const alerting = alertingOptions(diag, options.alerting);
   const windowOption =
     options.window === false
