@@ -15,6 +15,9 @@ export default defineConfig([
     clean: true,
     target: "node20",
     platform: "node",
+    // `import.meta.url` in the CommonJS build too (from `__filename`): the live page resolves the
+    // uplot files it serves from it (src/web/live-page-routes.ts).
+    shims: true,
   },
   {
     // The CLI: one ESM file with a shebang; it imports only the public API at runtime.
