@@ -103,7 +103,8 @@ describe("the installed zoran-telemetrie binary", () => {
         url = service.ready[1]!;
       }, 40_000);
       afterAll(async () => {
-        expect(await service?.stop()).toBe(0);
+        expect(await service?.stop(), service?.output()).toBe(0);
+        expect(service?.stderr()).toBe("");
       }, 20_000);
 
       it("serves the exposition text the export reads", async () => {

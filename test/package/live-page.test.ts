@@ -69,6 +69,7 @@ describe.skipIf(CHROMIUM === null)("the installed package's live page in Chromiu
     } finally {
       expect(await demo.stop(), demo.output()).toBe(0);
     }
+    expect(demo.stderr()).toBe("");
   }, 90_000);
 
   for (const system of MODULE_SYSTEMS) {
@@ -89,6 +90,7 @@ describe.skipIf(CHROMIUM === null)("the installed package's live page in Chromiu
       } finally {
         expect(await service.stop(), service.output()).toBe(0);
       }
+      expect(service.stderr()).toBe("");
     }, 60_000);
   }
 });

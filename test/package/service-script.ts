@@ -8,7 +8,7 @@ export interface ServiceScriptOptions {
    * `continuous`: also one every 100 ms, with a failure every fifth (the live page's charts move).
    */
   readonly traffic: "once" | "continuous";
-  /** Run the saturation probes. */
+  /** Run the saturation probes (the default, so the option is left out), or `saturation: false`. */
   readonly saturation: boolean;
 }
 
@@ -30,8 +30,7 @@ const collector = new TelemetryCollector({
   exporter: "prometheus",
   port: 0,
   host: "127.0.0.1",
-  saturation: ${options.saturation},
-  runtimeMetrics: false,
+${options.saturation ? "" : "  saturation: false,\n"}  runtimeMetrics: false,
   // Window points every 250 ms: the live page has lines to draw within a second or two.
   window: { intervalMs: 250 },
 });

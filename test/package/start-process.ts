@@ -7,6 +7,8 @@ export interface StartedProcess {
   readonly ready: RegExpExecArray;
   /** stdout and stderr so far, interleaved. */
   output(): string;
+  /** stderr alone so far: warnings of the package land there (its logger is loud by default). */
+  stderr(): string;
   /** SIGTERM, then SIGKILL after 10 s; resolves with the exit code (`null` when killed). */
   stop(): Promise<number | null>;
 }
@@ -37,11 +39,14 @@ export async function startProcess(
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  const append = (chunk: Buffer) => {
+  let stderr = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
     output += chunk.toString();
-  };
-  child.stdout!.on("data", append);
-  child.stderr!.on("data", append);
+  });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+    stderr += chunk.toString();
+  });
   let spawnError: Error | undefined;
   child.once("error", (error) => {
     spawnError = error;
@@ -61,7 +66,7 @@ export async function startProcess(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ready = options.readyPattern.exec(output);
-    if (ready) return { child, ready, output: () => output, stop };
+    if (ready) return { child, ready, output: () => output, stderr: () => stderr, stop };
     const ended = spawnError ?? (child.exitCode !== null ? `exited with ${child.exitCode}` : undefined);
     if (ended !== undefined || Date.now() > deadline) {
       await stop();
