@@ -10,6 +10,10 @@ export default defineConfig([
       testing: "src/testing/index.ts",
     },
     format: ["esm", "cjs"],
+    // Shared code in chunks for CommonJS too (ESM splits by default): without it index.cjs and
+    // alerting.cjs each carried their own RuleValidationError and NotifierError, so an error thrown
+    // through one entry point was not `instanceof` the class of the other (issue 12).
+    splitting: true,
     dts: true,
     sourcemap: true,
     clean: true,
