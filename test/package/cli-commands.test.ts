@@ -7,7 +7,7 @@ import { type InstalledPackage, installedPackage } from "./installed-package.js"
 import { runProcess, userEnv } from "./run-process.js";
 import { SERVING_PATTERN, serviceScript } from "./service-script.js";
 import { type StartedProcess, startProcess } from "./start-process.js";
-import { MODULE_SYSTEMS, writeUserScript } from "./user-script.js";
+import { MODULE_SYSTEMS, writeUserScript } from "./write-user-script.js";
 
 /** Every file under `dir`, relative to it, sorted. */
 function filesUnder(dir: string): string[] {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type InstalledPackage, installedPackage } from "./installed-package.js";
 import { runProcess, userEnv } from "./run-process.js";
-import { MODULE_SYSTEMS, writeUserScript } from "./user-script.js";
+import { MODULE_SYSTEMS, writeUserScript } from "./write-user-script.js";
 
 const SRC = join(import.meta.dirname, "..", "..", "src");
 

@@ -12,8 +12,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
-import { runProcess } from "./run-process.js";
+import { delimiter, join, relative } from "node:path";
+import { pathOutsideRepo, runProcess } from "./run-process.js";
 
 const REPO = join(import.meta.dirname, "..", "..");
 /** Lock and cache of this tier, inside the repository (ignored by git). */
@@ -106,6 +106,8 @@ async function packOnce(): Promise<PackRecord> {
     }
   }
   removeSiblings(CACHE, "pack-", dir);
+  // Under the lock, a staging directory is what a killed run left behind.
+  removeSiblings(CACHE, "staging-", "");
   const staging = mkdtempSync(join(CACHE, "staging-"));
   try {
     const started = Date.now();
@@ -218,6 +220,7 @@ function npmEnv(): NodeJS.ProcessEnv {
     if (name === "INIT_CWD") continue;
     env[name] = value;
   }
+  env.PATH = pathOutsideRepo().join(delimiter);
   env.npm_config_update_notifier = "false";
   return env;
 }

@@ -8,7 +8,7 @@ import { LIVE_PAGE_ASSETS, type LivePageReading, readLivePage } from "./read-liv
 import { userEnv } from "./run-process.js";
 import { SERVING_PATTERN, serviceScript } from "./service-script.js";
 import { startProcess } from "./start-process.js";
-import { MODULE_SYSTEMS, writeUserScript } from "./user-script.js";
+import { MODULE_SYSTEMS, writeUserScript } from "./write-user-script.js";
 
 const CHROMIUM = requireBinary("/usr/bin/chromium");
 /** What the demo prints once it serves: `  live page:  http://127.0.0.1:PORT/`. */

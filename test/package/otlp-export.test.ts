@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OtlpReceiver, startOtlpReceiver } from "../helpers/otlp-receiver.js";
 import { type InstalledPackage, installedPackage } from "./installed-package.js";
 import { runProcess, userEnv } from "./run-process.js";
-import { MODULE_SYSTEMS, writeUserScript } from "./user-script.js";
+import { MODULE_SYSTEMS, writeUserScript } from "./write-user-script.js";
 
 /**
  * The README's operation, pushed over OTLP with the default transport (HTTP/protobuf): nothing is

@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
-import { delimiter, dirname } from "node:path";
+import { delimiter, dirname, isAbsolute, join, relative, resolve } from "node:path";
+
+const REPO = join(import.meta.dirname, "..", "..");
 
 /** How a finished process ended, and what it printed. */
 export interface ProcessResult {
@@ -73,6 +75,19 @@ export function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     if (/^(OTEL_|VITEST|npm_)/i.test(name) || name === "NODE_OPTIONS" || name === "INIT_CWD") continue;
     env[name] = value;
   }
-  env.PATH = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`;
+  env.PATH = [dirname(process.execPath), ...pathOutsideRepo()].join(delimiter);
   return { ...env, ...extra };
+}
+
+/**
+ * `PATH` without the repository's directories (`npm test` puts `node_modules/.bin` first): a
+ * user's process finds nothing of the repository.
+ */
+export function pathOutsideRepo(): string[] {
+  return (process.env.PATH ?? "").split(delimiter).filter((dir) => dir !== "" && !isInside(REPO, dir));
+}
+
+function isInside(parent: string, path: string): boolean {
+  const rel = relative(parent, resolve(path));
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }

@@ -1,4 +1,4 @@
-import type { UserScriptSource } from "./user-script.js";
+import type { UserScriptSource } from "./write-user-script.js";
 
 /** Options of {@link serviceScript}. */
 export interface ServiceScriptOptions {
