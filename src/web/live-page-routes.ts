@@ -165,12 +165,10 @@ function createAssetHandler(asset: Asset): RouteHandler {
 
 /** Reads a file of an installed package, resolved from this module like an import would be. */
 function readModuleFile(specifier: string): Promise<Buffer> {
-  return Promise.resolve().then(() => readFile(packageRequire().resolve(specifier)));
-}
-
-// The CommonJS build has an empty `import.meta` but a `require`; the ESM build the reverse.
-function packageRequire(): NodeJS.Require {
-  return typeof require === "function" ? require : createRequire(import.meta.url);
+  // `import.meta.url` in both builds: the CommonJS one gets it from tsup's `shims` (built from
+  // `__filename`). Testing `typeof require` instead picked the ESM build's `__require` bundler
+  // shim, which has no `.resolve`: uPlot answered 500 and the live page was blank (issue 12).
+  return Promise.resolve().then(() => readFile(createRequire(import.meta.url).resolve(specifier)));
 }
 
 function send(
