@@ -69,20 +69,33 @@ class GaugeHandle implements SignalHandle {
 }
 
 class ErrorRateHandle implements SignalHandle {
+  // The series are found on first use of each: an operation that never fails must not show an
+  // `outcome="error"` series at 0 that `recordSignal()` would not have created (one resolver,
+  // one set of series). After the first call each branch is one field load.
+  private ok: CounterSeries | undefined;
+  private failed: CounterSeries | undefined;
+  private errors: CounterSeries | undefined;
+
   constructor(
-    private readonly ok: CounterSeries,
-    private readonly failed: CounterSeries,
-    private readonly errors: CounterSeries,
     private readonly store: GoldenSignalStore,
+    private readonly operation: string,
+    private readonly exchange: number,
+    private readonly errorType: number,
   ) {}
   record(value: number): void {
     if (!(typeof value === "number" && value >= 0 && value <= 1)) {
       this.store.drop("invalid_value", "error_rate", "ERROR_RATE must be a number in [0, 1]");
     } else if (value > 0) {
-      this.failed.add(1);
-      this.errors.add(value);
+      (this.failed ??= this.store.requests.get(
+        this.operation,
+        outcomeSlot(this.exchange, OUTCOME_ERROR),
+      )).add(1);
+      (this.errors ??= this.store.errors.get(
+        this.operation,
+        errorTypeSlot(this.exchange, this.errorType),
+      )).add(value);
     } else {
-      this.ok.add(1);
+      (this.ok ??= this.store.requests.get(this.operation, outcomeSlot(this.exchange, 0))).add(1);
     }
   }
 }
@@ -111,12 +124,7 @@ export function createSignalHandle(
         const operation = resolveFreeText(store, attributes?.operation, "error_rate", "operation");
         const exchange = resolveExchange(store, attributes?.exchange, "error_rate");
         const errorType = resolveErrorType(store, attributes?.error_type, "error_rate");
-        return new ErrorRateHandle(
-          store.requests.get(operation, outcomeSlot(exchange, 0)),
-          store.requests.get(operation, outcomeSlot(exchange, OUTCOME_ERROR)),
-          store.errors.get(operation, errorTypeSlot(exchange, errorType)),
-          store,
-        );
+        return new ErrorRateHandle(store, operation, exchange, errorType);
       }
       case "traffic": {
         const operation = resolveFreeText(store, attributes?.operation, "traffic", "operation");
