@@ -86,16 +86,13 @@ class ErrorRateHandle implements SignalHandle {
     if (!(typeof value === "number" && value >= 0 && value <= 1)) {
       this.store.drop("invalid_value", "error_rate", "ERROR_RATE must be a number in [0, 1]");
     } else if (value > 0) {
-      (this.failed ??= this.store.requests.get(
-        this.operation,
-        outcomeSlot(this.exchange, OUTCOME_ERROR),
-      )).add(1);
-      (this.errors ??= this.store.errors.get(
-        this.operation,
-        errorTypeSlot(this.exchange, this.errorType),
-      )).add(value);
+      this.failed ??= this.store.requests.get(this.operation, outcomeSlot(this.exchange, OUTCOME_ERROR));
+      this.errors ??= this.store.errors.get(this.operation, errorTypeSlot(this.exchange, this.errorType));
+      this.failed.add(1);
+      this.errors.add(value);
     } else {
-      (this.ok ??= this.store.requests.get(this.operation, outcomeSlot(this.exchange, 0))).add(1);
+      this.ok ??= this.store.requests.get(this.operation, outcomeSlot(this.exchange, 0));
+      this.ok.add(1);
     }
   }
 }
