@@ -10,6 +10,7 @@ import { exchange } from "../../src/instrument/ai-exchange.js";
 import { wrap } from "../../src/instrument/wrap.js";
 import { DROPPED_METRIC } from "../../src/signals/metric-definitions.js";
 import { sumOf } from "../helpers/prometheus-samples.js";
+import { propertyRuns } from "../helpers/property-runs.js";
 import { expectWellFormedExports } from "./exposition-check.js";
 import {
   hostileAttributes,
@@ -24,12 +25,9 @@ import {
  * Property-based fuzzing of every public entry point with hostile input (DESIGN §2: bad input
  * never throws into the caller). After each run, every export format must still be well-formed
  * (`promtool check metrics` on the text format), and Object.prototype must be untouched.
- * Seeds are printed by fast-check on failure; re-run one with `fc.assert(..., { seed })`.
+ * Seeds and runs come from test/helpers/property-runs.ts: fixed under `npm test`, random and
+ * many more under `npm run fuzz`; a failure prints the seed and path that replay it.
  */
-
-// No shrinking (a 5,000-deep object shrinks for minutes; the raw counterexample is printed), and
-// every run bounded in time on a loaded 2-core machine.
-fc.configureGlobal({ endOnFailure: true, interruptAfterTimeLimit: 15_000 });
 
 const SIGNALS = Object.values(GoldenSignals);
 const anySignal = fc.oneof({ arbitrary: fc.constantFrom(...SIGNALS), weight: 4 }, hostileValue);
@@ -124,7 +122,7 @@ describe("hostile input, fuzzed", () => {
           collector.recordSignal(signal as never, value as never, attributes as never),
         ).not.toThrow();
       }),
-      { numRuns: 3_000 },
+      propertyRuns(3_000),
     );
     await expectWellFormedExports(collector);
   });
@@ -145,7 +143,7 @@ describe("hostile input, fuzzed", () => {
           expected += dropped;
         },
       ),
-      { numRuns: 2_000 },
+      propertyRuns(2_000),
     );
     expect(expected).toBeGreaterThan(0);
     const text = await expectWellFormedExports(collector);
@@ -179,7 +177,7 @@ describe("hostile input, fuzzed", () => {
           );
         },
       ),
-      { numRuns: 1_000 },
+      propertyRuns(1_000),
     );
     await expectWellFormedExports(collector);
   });
@@ -216,7 +214,7 @@ describe("hostile input, fuzzed", () => {
           await expectTransparent(() => (wrapped as (...a: unknown[]) => unknown)(...args), b);
         },
       ),
-      { numRuns: 500 },
+      propertyRuns(500),
     );
     // Options are data here: a getter of the caller's own options object that throws is the
     // caller's exception, passed through.
@@ -258,7 +256,7 @@ describe("hostile input, fuzzed", () => {
           else await expect(run).resolves.toBe(sentinel);
         },
       ),
-      { numRuns: 500 },
+      propertyRuns(500),
     );
     await expectWellFormedExports(collector);
   });
@@ -304,7 +302,7 @@ describe("hostile input, fuzzed", () => {
       fc.property(anySignal, hostileAttributes, hostileNumber, (signal, attributes, value) => {
         expect(() => collector.series(signal as never, attributes as never).record(value)).not.toThrow();
       }),
-      { numRuns: 1_000 },
+      propertyRuns(1_000),
     );
     await expectWellFormedExports(collector);
   });
@@ -518,7 +516,7 @@ describe("hostile rule files, fuzzed", () => {
           expectLoadsOrValidationError(input);
         },
       ),
-      { numRuns: 2_000 },
+      propertyRuns(2_000),
     );
   });
 
@@ -566,7 +564,7 @@ describe("hostile rule files, fuzzed", () => {
         writeFileSync(path, text);
         expectLoadsOrValidationError(path);
       }),
-      { numRuns: 500 },
+      propertyRuns(500),
     );
     expectLoadsOrValidationError(join(dir, "missing.yaml"));
     expectLoadsOrValidationError(dir);
