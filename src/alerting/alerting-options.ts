@@ -50,15 +50,13 @@ export const DEFAULT_EVALUATION_INTERVAL_MS = 10_000;
  */
 export function resolveAlertRules(options: AlertingOptions): AlertRule[] {
   const { rules, slos = [] } = options;
-  let resolved: AlertRule[];
-  if (rules === undefined) resolved = defaultRules();
-  else if (typeof rules === "string") resolved = loadRules(rules);
-  else {
-    const ready = rules.filter((rule): rule is AlertRule => "kind" in rule);
-    const configs = rules.filter((rule): rule is ThresholdRuleConfig => !("kind" in rule));
-    resolved = [...ready, ...loadRules({ rules: configs })];
+  // One validation for every rule: files, configs written in code, and rules returned by
+  // loadRules()/defaultRules() handed back (issue 15 item 7: `kind` used to skip it).
+  if (typeof rules === "string") {
+    const fromFile = loadRules(rules);
+    return slos.length === 0 ? fromFile : [...fromFile, ...loadRules({ slos })];
   }
-  return slos.length === 0 ? resolved : [...resolved, ...loadRules({ slos })];
+  return loadRules({ rules: rules ?? defaultRules(), slos });
 }
 
 /**

@@ -471,29 +471,21 @@ describe("hostile rule files, fuzzed", () => {
       signal: fc.oneof(fc.constantFrom("latency", "errors", "traffic", "saturation"), hostileData),
       statistic: hostileData,
       comparison: fc.oneof(fc.constantFrom(">", "<"), hostileData),
-      threshold: hostileData,
+      threshold: hostileValue,
       window: fc.oneof(fc.constantFrom("5m", "1h"), hostileData),
       for: hostileData,
       severity: hostileData,
-      matchers: hostileData,
+      matchers: hostileValue,
       by: hostileData,
       labels: hostileData,
-      annotations: hostileData,
+      annotations: hostileValue,
       __proto__: hostileData,
     },
     { requiredKeys: [] },
   );
 
-  /** True when `value` holds a BigInt within its first levels (see the known defect below). */
-  function holdsBigInt(value: unknown, depth = 0): boolean {
-    if (typeof value === "bigint") return true;
-    if (value === null || typeof value !== "object" || depth > 4) return false;
-    return Object.values(value).some((v) => holdsBigInt(v, depth + 1));
-  }
-
-  // KNOWN DEFECT, reported to the lead: a BigInt in a rule field written in code makes the
-  // validator's own message (JSON.stringify) throw a TypeError instead of a RuleValidationError
-  // (src/alerting/rule-fields.ts). Drop `.fails` once messages are built safely.
+  // Regression: a BigInt in a rule field written in code made the validator's own message
+  // (JSON.stringify) throw a TypeError instead of a RuleValidationError (src/alerting/rule-fields.ts).
   it("loadRules() reports a BigInt field as a RuleValidationError", () => {
     expect(() =>
       loadRules({ rules: [{ name: "Big", signal: "latency", threshold: 1, for: 10n } as never] }),
@@ -511,10 +503,7 @@ describe("hostile rule files, fuzzed", () => {
           fc.array(ruleLike, { maxLength: 3 }),
           hostileData,
         ),
-        (input) => {
-          fc.pre(!holdsBigInt(input));
-          expectLoadsOrValidationError(input);
-        },
+        (input) => expectLoadsOrValidationError(input),
       ),
       propertyRuns(2_000),
     );
