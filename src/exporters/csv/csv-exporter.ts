@@ -1,7 +1,8 @@
 import { rename, rm } from "node:fs/promises";
+import { countOption } from "../../config/count-option.js";
 import { PeriodicSnapshotTask } from "../json/periodic-snapshot-task.js";
 import { WholeLineAppender } from "../json/whole-line-appender.js";
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS, positive, resolveExportIntervalMs } from "../otlp/export-interval.js";
+import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../otlp/export-interval.js";
 import type { ExporterFactory, TelemetryExporter } from "../telemetry-exporter.js";
 import { serializeCsv } from "./csv-serializer.js";
 
@@ -46,8 +47,16 @@ const DEFAULT_MAX_FILES = 5;
 export const createCsvExporter: ExporterFactory<CsvExporterOptions> = (setup, options) => {
   const name = "csv";
   const path = options.path;
-  const maxBytes = positive(options.maxBytes) ?? DEFAULT_MAX_BYTES;
-  const maxFiles = Math.max(0, Math.floor(options.maxFiles ?? DEFAULT_MAX_FILES));
+  const maxBytes = countOption(
+    options.maxBytes,
+    { name: "csv.maxBytes", defaultValue: DEFAULT_MAX_BYTES },
+    setup.diag,
+  );
+  const maxFiles = countOption(
+    options.maxFiles,
+    { name: "csv.maxFiles", defaultValue: DEFAULT_MAX_FILES, min: 0, max: 1000 },
+    setup.diag,
+  );
   const appender = new WholeLineAppender(path);
 
   async function rotate(): Promise<void> {
@@ -66,8 +75,8 @@ export const createCsvExporter: ExporterFactory<CsvExporterOptions> = (setup, op
   const task = new PeriodicSnapshotTask({
     name,
     setup,
-    intervalMs: resolveExportIntervalMs(options.intervalMs),
-    shutdownTimeoutMs: positive(options.shutdownTimeoutMs) ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    intervalMs: resolveExportIntervalMs(options.intervalMs, name, setup.diag),
+    shutdownTimeoutMs: resolveShutdownTimeoutMs(options.shutdownTimeoutMs, name, setup.diag),
     async write(snapshot) {
       const rows = serializeCsv(snapshot, { header: false });
       if (rows === "") return;

@@ -39,7 +39,7 @@ const MAX_SPAN_DELAY_MS = 5_000;
  */
 export const createOtlpExporter: ExporterFactory<OtlpExporterOptions> = (setup, options = {}) => {
   const name = "otlp";
-  const config = resolveOtlpConfig(options);
+  const config = resolveOtlpConfig(options, process.env, setup.diag);
   const report = (error: unknown) => setup.reportFailure(name, error);
 
   const metricReader = config.metrics
