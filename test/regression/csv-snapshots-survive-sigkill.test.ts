@@ -123,7 +123,9 @@ describe("CSV exporter killed with SIGKILL in the middle of a write", () => {
     await rows;
     child.kill("SIGTERM");
     await exited(child);
-    console.log(`${tailsCut} of ${KILLS} kills left bytes past the last committed snapshot; ${rowsPerSnapshot} rows per snapshot`);
+    console.log(
+      `${tailsCut} of ${KILLS} kills left bytes past the last committed snapshot; ${rowsPerSnapshot} rows per snapshot`,
+    );
     for (const file of [path, `${path}.1`, `${path}.2`].filter(existsSync)) {
       const { rows: total, partial } = snapshotsIn(file, rowsPerSnapshot);
       expect(partial, `${file}: ${total} rows, ${partial} partial snapshot(s)`).toBe(0);
