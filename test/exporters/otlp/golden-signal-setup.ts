@@ -33,6 +33,8 @@ export interface ReportedFailure {
  */
 export class GoldenSignalSetup {
   readonly failures: ReportedFailure[] = [];
+  /** Spans the exporters reported dropped (what feeds zoran_telemetry_spans_dropped_total). */
+  readonly spanDrops: { exporter: string; reason: string; count: number }[] = [];
   readonly resource;
   readonly setup: ExporterSetup;
   readonly #store: MeterProvider;
@@ -60,6 +62,7 @@ export class GoldenSignalSetup {
     this.saturation = meter.createGauge(SATURATION_METRIC.name, { unit: SATURATION_METRIC.unit });
     const reader = this.#reader;
     const failures = this.failures;
+    const spanDrops = this.spanDrops;
     this.setup = {
       serviceName,
       resource: this.resource,
@@ -70,6 +73,9 @@ export class GoldenSignalSetup {
       diag,
       reportFailure(exporter, error) {
         failures.push({ exporter, error });
+      },
+      reportSpansDropped(exporter, reason, count) {
+        spanDrops.push({ exporter, reason, count });
       },
     };
   }
