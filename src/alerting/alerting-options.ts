@@ -1,4 +1,4 @@
-import type { DiagLogger } from "@opentelemetry/api";
+import { type DiagLogger, diag as globalDiag } from "@opentelemetry/api";
 import { countOption } from "../config/count-option.js";
 import { durationOption } from "../config/duration-option.js";
 import { reportBadOption } from "../config/report-bad-option.js";
@@ -295,8 +295,8 @@ export function createAlertingEngine(
   },
 ): AlertingEngine {
   // Idempotent: options the collector already normalized come out the same (reports are once).
-  const normalized =
-    normalizeAlertingOptions(options, context.diag) ?? normalizeAlertingOptions(true, context.diag)!;
+  const diag = context.diag ?? globalDiag;
+  const normalized = normalizeAlertingOptions(options, diag) ?? normalizeAlertingOptions(true, diag)!;
   const generatorURL = normalized.generatorURL ?? context.generatorURL;
   return new AlertingEngine({
     rules: resolveAlertRules(normalized),
