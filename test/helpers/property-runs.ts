@@ -49,6 +49,11 @@ export function propertyRuns<Ts = unknown>(numRuns: number): fc.Parameters<Ts> {
     ...parameters,
     endOnFailure: true,
     reporter(details) {
+      if (FUZZING && !details.failed) {
+        console.log(
+          `[property] ${test}: passed ${details.numRuns} runs${details.interrupted ? " (stopped at the time limit)" : ""}, seed ${details.seed}`,
+        );
+      }
       if (!details.failed) return;
       throw new Error(failureReport(details, { test, file, seed }));
     },
