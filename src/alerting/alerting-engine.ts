@@ -1,4 +1,5 @@
 import { diag } from "@opentelemetry/api";
+import { durationOption } from "../config/duration-option.js";
 import { labelSetKey } from "../window/label-matcher.js";
 import type { SignalSelector, WindowValue } from "../window/window-query.js";
 import type { WindowStore } from "../window/window-store.js";
@@ -101,10 +102,22 @@ export class AlertingEngine {
     this.queues = this.notifiers.map((n) => new DeliveryQueue(n, options.delivery, options.onDeliveryError));
     this.window = options.window;
     this.clock = options.clock ?? Date.now;
-    this.repeatIntervalMs = options.repeatIntervalMs ?? 4 * 3_600_000;
+    this.repeatIntervalMs = durationOption(
+      options.repeatIntervalMs,
+      { name: "alerting.repeatIntervalMs", defaultMs: 4 * 3_600_000 },
+      diag,
+    );
     this.generatorURL = options.generatorURL ?? "";
-    this.resolvedRetentionMs = options.resolvedRetentionMs ?? 15 * 60_000;
-    this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5000;
+    this.resolvedRetentionMs = durationOption(
+      options.resolvedRetentionMs,
+      { name: "alerting.resolvedRetentionMs", defaultMs: 15 * 60_000 },
+      diag,
+    );
+    this.shutdownTimeoutMs = durationOption(
+      options.shutdownTimeoutMs,
+      { name: "alerting.shutdownTimeoutMs", defaultMs: 5000 },
+      diag,
+    );
     this.lastValues = this.rules.map(() => null);
   }
 

@@ -1,4 +1,6 @@
 import { diag } from "@opentelemetry/api";
+import { countOption } from "../config/count-option.js";
+import { durationOption } from "../config/duration-option.js";
 import { type AlertNotification, type Notifier, NotifierError } from "./alert-state.js";
 
 /** How notifications are delivered: retries, backoff, timeouts, queue bound. */
@@ -51,11 +53,32 @@ export class DeliveryQueue {
     options: DeliveryOptions = {},
     private readonly onError?: (notifier: string, error: Error) => void,
   ) {
-    this.maxAttempts = Math.max(1, options.maxAttempts ?? 4);
-    this.attemptTimeoutMs = options.attemptTimeoutMs ?? 5000;
-    this.backoffBaseMs = options.backoffBaseMs ?? 250;
-    this.backoffMaxMs = options.backoffMaxMs ?? 5000;
-    this.maxQueuedBatches = Math.max(1, options.maxQueuedBatches ?? 100);
+    // Timer values through the one duration policy: past 2^31 - 1 ms Node fires after 1 ms.
+    this.maxAttempts = countOption(
+      options.maxAttempts,
+      { name: "delivery.maxAttempts", defaultValue: 4, max: 100 },
+      diag,
+    );
+    this.attemptTimeoutMs = durationOption(
+      options.attemptTimeoutMs,
+      { name: "delivery.attemptTimeoutMs", defaultMs: 5000 },
+      diag,
+    );
+    this.backoffBaseMs = durationOption(
+      options.backoffBaseMs,
+      { name: "delivery.backoffBaseMs", defaultMs: 250 },
+      diag,
+    );
+    this.backoffMaxMs = durationOption(
+      options.backoffMaxMs,
+      { name: "delivery.backoffMaxMs", defaultMs: 5000 },
+      diag,
+    );
+    this.maxQueuedBatches = countOption(
+      options.maxQueuedBatches,
+      { name: "delivery.maxQueuedBatches", defaultValue: 100, max: 100_000 },
+      diag,
+    );
     this.stats = {
       notifier: notifier.name,
       delivered: 0,

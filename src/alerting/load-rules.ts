@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { parse } from "yaml";
 import {
   SIGNAL_NAMES,
   SIGNAL_STATISTICS,
@@ -9,7 +7,15 @@ import {
   TRAFFIC_RATE_KINDS,
   type TrafficKind,
 } from "../window/window-query.js";
-import type { AlertRule, Comparison, SloConfig, ThresholdRule, ThresholdRuleConfig } from "./alert-rule.js";
+import type {
+  AlertRule,
+  BurnRateRule,
+  Comparison,
+  NormalizedSlo,
+  SloConfig,
+  ThresholdRule,
+  ThresholdRuleConfig,
+} from "./alert-rule.js";
 import { describeValue } from "./describe-value.js";
 import { normalizeSlo } from "./normalize-slo.js";
 import {
@@ -21,12 +27,13 @@ import {
   NAME_PATTERN,
   stringField,
 } from "./rule-fields.js";
+import { copyRuleInput, RULE_INPUT_LIMITS, readRuleFile } from "./rule-input.js";
 import { type RuleIssue, RuleValidationError } from "./rule-validation-error.js";
 import { sloRules } from "./slo-rules.js";
 
 /** What a rule file holds: threshold rules and SLOs (YAML or JSON), or a bare list of rules. */
 export type RuleFileContent =
-  | { readonly rules?: readonly ThresholdRuleConfig[]; readonly slos?: readonly SloConfig[] }
+  | { readonly rules?: readonly (ThresholdRuleConfig | AlertRule)[]; readonly slos?: readonly SloConfig[] }
   | readonly ThresholdRuleConfig[];
 
 const COMPARISONS: readonly Comparison[] = [">", ">=", "<", "<="];
@@ -65,25 +72,10 @@ const RULE_FIELDS = new Set([
  * const same = loadRules({ rules: [{ name: "SlowChat", signal: "latency", threshold: 2 }] });
  */
 export function loadRules(fileOrObject: string | RuleFileContent): AlertRule[] {
-  let content: unknown = fileOrObject;
-  let source: string | undefined;
-  if (typeof fileOrObject === "string") {
-    source = fileOrObject;
-    try {
-      content = parse(readFileSync(fileOrObject, "utf8"), { logLevel: "error" });
-    } catch (error) {
-      throw new RuleValidationError(
-        [
-          {
-            rule: "(file)",
-            field: "(syntax)",
-            message: error instanceof Error ? error.message : String(error),
-          },
-        ],
-        source,
-      );
-    }
-  }
+  const source = typeof fileOrObject === "string" ? fileOrObject : undefined;
+  // Validation reads a bounded plain copy only: nothing of the caller's (getters, proxies,
+  // symbols, huge or deep values) can throw anything but a RuleValidationError past this line.
+  const content = copyRuleInput(source === undefined ? fileOrObject : readRuleFile(source), source);
   const issues: RuleIssue[] = [];
   const rules: AlertRule[] = [];
   const file = Array.isArray(content) ? { rules: content } : content;
@@ -99,14 +91,26 @@ export function loadRules(fileOrObject: string | RuleFileContent): AlertRule[] {
   }
   if (!Array.isArray(ruleList)) {
     issues.push({ rule: "(file)", field: "rules", message: "must be a list" });
+  } else if (ruleList.length > RULE_INPUT_LIMITS.maxRules) {
+    issues.push({
+      rule: "(file)",
+      field: "rules",
+      message: `${ruleList.length} rules; at most ${RULE_INPUT_LIMITS.maxRules} are accepted`,
+    });
   } else {
     ruleList.forEach((config, index) => {
-      const rule = normalizeThresholdRule(config, `rules[${index}]`, issues);
+      const rule = normalizeRule(config, `rules[${index}]`, issues);
       if (rule !== undefined) rules.push(rule);
     });
   }
   if (!Array.isArray(sloList)) {
     issues.push({ rule: "(file)", field: "slos", message: "must be a list" });
+  } else if (sloList.length > RULE_INPUT_LIMITS.maxSlos) {
+    issues.push({
+      rule: "(file)",
+      field: "slos",
+      message: `${sloList.length} SLOs; at most ${RULE_INPUT_LIMITS.maxSlos} are accepted`,
+    });
   } else {
     sloList.forEach((config, index) => {
       const slo = normalizeSlo(config, `slos[${index}]`, issues);
@@ -122,6 +126,137 @@ export function loadRules(fileOrObject: string | RuleFileContent): AlertRule[] {
   }
   if (issues.length > 0) throw new RuleValidationError(issues, source);
   return rules;
+}
+
+/**
+ * One entry of a `rules` list: a rule config (as written in a file or in code), or a rule
+ * `loadRules()`/`defaultRules()` returned (`kind: "threshold"` or `"burn_rate"`). Both are
+ * validated: a rule written in code never skips the checks a file gets.
+ */
+function normalizeRule(config: unknown, at: string, issues: RuleIssue[]): AlertRule | undefined {
+  const kind = (config as { kind?: unknown } | null)?.kind;
+  if (config !== null && typeof config === "object" && !Array.isArray(config)) {
+    if (kind === "threshold")
+      return normalizeReadyThresholdRule(config as Record<string, unknown>, at, issues);
+    if (kind === "burn_rate") return normalizeBurnRateRule(config as Record<string, unknown>, at, issues);
+  }
+  return normalizeThresholdRule(config, at, issues);
+}
+
+const THRESHOLD_RULE_KEYS = new Set([
+  "kind",
+  "name",
+  "signal",
+  "statistic",
+  "trafficKind",
+  "comparison",
+  "threshold",
+  "resolveThreshold",
+  "windowMs",
+  "forMs",
+  "keepFiringForMs",
+  "severity",
+  "matchers",
+  "by",
+  "labels",
+  "annotations",
+]);
+
+/** A normalized threshold rule, checked by turning it back into its config and validating that. */
+function normalizeReadyThresholdRule(
+  raw: Record<string, unknown>,
+  at: string,
+  issues: RuleIssue[],
+): ThresholdRule | undefined {
+  const rule = typeof raw.name === "string" && raw.name !== "" ? raw.name : at;
+  const before = issues.length;
+  const hint =
+    '(a rule with kind "threshold" is a normalized rule, as loadRules() returns; write a rule config without `kind` instead)';
+  for (const key of Object.keys(raw)) {
+    if (!THRESHOLD_RULE_KEYS.has(key)) issues.push({ rule, field: key, message: `unknown field ${hint}` });
+  }
+  for (const key of ["windowMs", "forMs", "keepFiringForMs", "resolveThreshold"]) {
+    if (raw[key] === undefined) issues.push({ rule, field: key, message: `missing ${hint}` });
+  }
+  if (issues.length > before) return undefined;
+  const { kind: _kind, trafficKind, windowMs, forMs, keepFiringForMs, ...fields } = raw;
+  return normalizeThresholdRule(
+    {
+      ...fields,
+      ...(raw.signal === "traffic" || trafficKind !== "requests" ? { kind: trafficKind } : {}),
+      window: windowMs,
+      for: forMs,
+      keepFiringFor: keepFiringForMs,
+    },
+    at,
+    issues,
+  );
+}
+
+const BURN_RATE_RULE_KEYS = new Set([
+  "kind",
+  "name",
+  "slo",
+  "factor",
+  "longWindowMs",
+  "shortWindowMs",
+  "forMs",
+  "keepFiringForMs",
+  "severity",
+  "by",
+  "labels",
+  "annotations",
+]);
+
+/** A burn-rate rule as `sloRules()` makes it, checked field by field. */
+function normalizeBurnRateRule(
+  raw: Record<string, unknown>,
+  at: string,
+  issues: RuleIssue[],
+): BurnRateRule | undefined {
+  const rule = typeof raw.name === "string" && raw.name !== "" ? raw.name : at;
+  const before = issues.length;
+  const issue = (field: string, message: string) => issues.push({ rule, field, message });
+  for (const key of Object.keys(raw)) if (!BURN_RATE_RULE_KEYS.has(key)) issue(key, "unknown field");
+  if (typeof raw.name !== "string" || !NAME_PATTERN.test(raw.name)) {
+    issue("name", "must be letters, digits and _ (not starting with a digit)");
+  }
+  let slo: NormalizedSlo | undefined;
+  const rawSlo = raw.slo;
+  if (rawSlo === null || typeof rawSlo !== "object" || Array.isArray(rawSlo)) {
+    issue("slo", "must be the SLO the rule guards");
+  } else {
+    const { periodMs, ...sloFields } = rawSlo as Record<string, unknown>;
+    slo = normalizeSlo({ ...sloFields, period: periodMs }, `${rule} slo`, issues);
+  }
+  const factor = raw.factor;
+  if (typeof factor !== "number" || !Number.isFinite(factor) || factor <= 0) {
+    issue("factor", `must be a burn rate > 0, got ${describeValue(factor)}`);
+  }
+  const longWindowMs = durationField(raw.longWindowMs, "longWindowMs", issue, { positive: true });
+  const shortWindowMs = durationField(raw.shortWindowMs, "shortWindowMs", issue, { positive: true });
+  if (shortWindowMs > longWindowMs) issue("shortWindowMs", "must not be longer than longWindowMs");
+  const forMs = durationField(raw.forMs ?? 0, "forMs", issue);
+  const keepFiringForMs = durationField(raw.keepFiringForMs ?? 0, "keepFiringForMs", issue);
+  const severity = stringField(raw.severity, "severity", issue);
+  const by = byField(raw.by, issue);
+  const labels = labelsField(raw.labels, issue);
+  const annotations = annotationsField(raw.annotations, issue);
+  if (issues.length > before || slo === undefined) return undefined;
+  return {
+    kind: "burn_rate",
+    name: raw.name as string,
+    slo,
+    factor: factor as number,
+    longWindowMs,
+    shortWindowMs,
+    forMs,
+    keepFiringForMs,
+    severity,
+    by,
+    labels,
+    annotations,
+  };
 }
 
 function normalizeThresholdRule(config: unknown, at: string, issues: RuleIssue[]): ThresholdRule | undefined {
@@ -172,7 +307,10 @@ function normalizeThresholdRule(config: unknown, at: string, issues: RuleIssue[]
   if (typeof threshold !== "number" || !Number.isFinite(threshold) || threshold < 0) {
     issue("threshold", `must be a number >= 0, got ${describeValue(threshold)}`);
   } else if (bounded && threshold > 1) {
-    issue("threshold", `a ${statistic} lies in [0, 1], got ${threshold}`);
+    issue(
+      "threshold",
+      `${signal === "saturation" ? "saturation" : "a ratio"} lies in [0, 1], got ${threshold}`,
+    );
   }
   const hysteresis = raw.hysteresis ?? 0.05;
   if (typeof hysteresis !== "number" || !(hysteresis >= 0 && hysteresis < 1)) {

@@ -43,8 +43,10 @@ export function durationField(
 
 /** A non-empty string field. */
 export function stringField(value: unknown, field: string, issue: Issue): string {
-  if (typeof value !== "string" || value === "") issue(field, "must be a non-empty string");
-  return String(value);
+  if (typeof value === "string" && value !== "") return value;
+  // Never String(value): a Symbol or a null-prototype object throws a TypeError there.
+  issue(field, `must be a non-empty string, got ${describeValue(value)}`);
+  return "";
 }
 
 /** An absolute URL field (runbook links). */

@@ -22,6 +22,12 @@ export interface ExporterSetup {
   readonly diag: DiagLogger;
   /** Counts one export failure of `exporter` in the self-metrics. */
   reportFailure(exporter: string, error: unknown): void;
+  /**
+   * Counts spans `exporter` dropped (`reason`: `buffer_full`, `rejected`, `shutdown`) in
+   * `zoran_telemetry_spans_dropped_total{exporter,reason}`. Optional: without it the drops are
+   * still reported once per outage through `diag`.
+   */
+  reportSpansDropped?(exporter: string, reason: string, count: number): void;
 }
 
 /**

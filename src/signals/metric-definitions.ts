@@ -138,6 +138,22 @@ export const EXPORT_FAILURES_METRIC: MetricDefinition = Object.freeze({
 });
 
 /**
+ * Self-metric: spans an exporter dropped instead of delivering, by exporter and reason:
+ * `buffer_full` (an outage or a slow receiver outlasted the retry buffer; the oldest go first),
+ * `rejected` (the receiver refused the batch for good, HTTP 4xx), `shutdown` (still undelivered
+ * when the final flush ended).
+ */
+export const SPANS_DROPPED_METRIC: MetricDefinition = Object.freeze({
+  name: "zoran.telemetry.spans.dropped",
+  promName: "zoran_telemetry_spans_dropped_total",
+  kind: "counter",
+  unit: "",
+  description:
+    "Spans dropped by zoran-telemetrie exporters instead of being delivered, by exporter and reason.",
+  labels: Object.freeze(["exporter", "reason"]),
+});
+
+/**
  * Self-metric of the cluster aggregation: workers that exited, by whether their last counts
  * reached the primary (`final_report="true"`: they called `stop()`) or not (`"false"`: a crash
  * or a kill; their counts since their last report, at most one push interval, are missing).
@@ -166,6 +182,7 @@ export const SELF_METRICS: readonly MetricDefinition[] = Object.freeze([
   DROPPED_METRIC,
   OVERFLOW_METRIC,
   EXPORT_FAILURES_METRIC,
+  SPANS_DROPPED_METRIC,
   CLUSTER_WORKER_EXITS_METRIC,
 ]);
 

@@ -195,9 +195,10 @@ describe("DeliveryQueue", () => {
     });
     const started = Date.now();
     queue.enqueue([notification], started);
+    // Settled within close()'s 5 s although the receiver never answers: the 100 ms attempt
+    // timeout was honoured (no wall-clock bound of our own: a loaded machine is only slower).
     expect(await queue.close(5000)).toBe(true);
     expect(queue.stats).toMatchObject({ delivered: 0, retried: 1, failed: 1 });
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it("bounds shutdown: aborts what is still in flight after the timeout", async () => {
@@ -208,7 +209,8 @@ describe("DeliveryQueue", () => {
     queue.enqueue([notification], Date.now());
     const started = Date.now();
     expect(await queue.close(200)).toBe(false);
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Far below the 60 s the attempt would hang for; loose enough for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_LABEL_LENGTH, scrubValue } from "../../src/privacy/scrub-value.js";
+import { propertyRuns } from "../helpers/property-runs.js";
 
 describe("scrubValue", () => {
   it.each([
@@ -69,7 +70,7 @@ describe("scrubValue over the sensitive-value corpus", () => {
         const out = scrubValue(`${before} ${entry.value} ${after}`);
         for (const fragment of entry.fragments) expect(out, entry.category).not.toContain(fragment);
       }),
-      { numRuns: 3_000 },
+      propertyRuns(3_000),
     );
   });
 

@@ -7,7 +7,7 @@ import {
 } from "@opentelemetry/sdk-metrics";
 import { histogramQuantile } from "../../snapshot/histogram-quantile.js";
 import { PeriodicSnapshotTask } from "../json/periodic-snapshot-task.js";
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS, positive, resolveExportIntervalMs } from "../otlp/export-interval.js";
+import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../otlp/export-interval.js";
 import type { ExporterFactory, TelemetryExporter } from "../telemetry-exporter.js";
 
 /** Options of the console exporter (`exporter: "console"`). */
@@ -40,8 +40,8 @@ export const createConsoleExporter: ExporterFactory<ConsoleExporterOptions> = (s
   const task = new PeriodicSnapshotTask({
     name,
     setup,
-    intervalMs: resolveExportIntervalMs(options.intervalMs),
-    shutdownTimeoutMs: positive(options.shutdownTimeoutMs) ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    intervalMs: resolveExportIntervalMs(options.intervalMs, name, setup.diag),
+    shutdownTimeoutMs: resolveShutdownTimeoutMs(options.shutdownTimeoutMs, name, setup.diag),
     write: (snapshot) =>
       new Promise<void>((resolve, reject) => {
         stream.write(formatConsoleSnapshot(snapshot), (error) => (error ? reject(error) : resolve()));

@@ -1,9 +1,11 @@
 import { rename, rm } from "node:fs/promises";
+import { countOption } from "../../config/count-option.js";
 import { PeriodicSnapshotTask } from "../json/periodic-snapshot-task.js";
-import { WholeLineAppender } from "../json/whole-line-appender.js";
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS, positive, resolveExportIntervalMs } from "../otlp/export-interval.js";
+
+import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../otlp/export-interval.js";
 import type { ExporterFactory, TelemetryExporter } from "../telemetry-exporter.js";
 import { serializeCsv } from "./csv-serializer.js";
+import { WholeSnapshotAppender } from "./whole-snapshot-appender.js";
 
 /** Options of the CSV file exporter (`exporter: "csv"`). */
 export interface CsvExporterOptions {
@@ -38,7 +40,8 @@ const DEFAULT_MAX_FILES = 5;
  * The CSV file exporter: every interval, appends one row per data point of the cumulative
  * snapshot (see {@link serializeCsv}); each file starts with the header row. When appending
  * would take the file past `maxBytes`, it is renamed to `<path>.1` first (older ones shift up).
- * A snapshot is appended whole or not at all; failures are reported, never thrown.
+ * A snapshot is appended whole or not at all, even across a crash (see {@link WholeSnapshotAppender});
+ * failures are reported, never thrown.
  *
  * @example
  * createCsvExporter(setup, { path: "metrics.csv", intervalMs: 15_000, maxBytes: 5_000_000 });
@@ -46,9 +49,17 @@ const DEFAULT_MAX_FILES = 5;
 export const createCsvExporter: ExporterFactory<CsvExporterOptions> = (setup, options) => {
   const name = "csv";
   const path = options.path;
-  const maxBytes = positive(options.maxBytes) ?? DEFAULT_MAX_BYTES;
-  const maxFiles = Math.max(0, Math.floor(options.maxFiles ?? DEFAULT_MAX_FILES));
-  const appender = new WholeLineAppender(path);
+  const maxBytes = countOption(
+    options.maxBytes,
+    { name: "csv.maxBytes", defaultValue: DEFAULT_MAX_BYTES },
+    setup.diag,
+  );
+  const maxFiles = countOption(
+    options.maxFiles,
+    { name: "csv.maxFiles", defaultValue: DEFAULT_MAX_FILES, min: 0, max: 1000 },
+    setup.diag,
+  );
+  const appender = new WholeSnapshotAppender(path);
 
   async function rotate(): Promise<void> {
     await appender.close();
@@ -66,8 +77,8 @@ export const createCsvExporter: ExporterFactory<CsvExporterOptions> = (setup, op
   const task = new PeriodicSnapshotTask({
     name,
     setup,
-    intervalMs: resolveExportIntervalMs(options.intervalMs),
-    shutdownTimeoutMs: positive(options.shutdownTimeoutMs) ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    intervalMs: resolveExportIntervalMs(options.intervalMs, name, setup.diag),
+    shutdownTimeoutMs: resolveShutdownTimeoutMs(options.shutdownTimeoutMs, name, setup.diag),
     async write(snapshot) {
       const rows = serializeCsv(snapshot, { header: false });
       if (rows === "") return;
@@ -83,6 +94,9 @@ export const createCsvExporter: ExporterFactory<CsvExporterOptions> = (setup, op
   const exporter: TelemetryExporter = {
     name,
     async start() {
+      // Recover at once: a snapshot cut by a crash of the previous run is removed before anyone
+      // reads the file, not at the first interval. A failure is reported; the task retries.
+      await appender.open().catch((error: unknown) => setup.reportFailure(name, error));
       task.start();
     },
     forceFlush: () => task.forceFlush(),

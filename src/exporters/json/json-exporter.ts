@@ -1,4 +1,4 @@
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS, positive, resolveExportIntervalMs } from "../otlp/export-interval.js";
+import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../otlp/export-interval.js";
 import type { ExporterFactory, TelemetryExporter } from "../telemetry-exporter.js";
 import { serializeJsonLines } from "./json-lines-serializer.js";
 import { PeriodicSnapshotTask } from "./periodic-snapshot-task.js";
@@ -41,8 +41,8 @@ export const createJsonExporter: ExporterFactory<JsonExporterOptions> = (setup, 
   const task = new PeriodicSnapshotTask({
     name,
     setup,
-    intervalMs: resolveExportIntervalMs(options.intervalMs),
-    shutdownTimeoutMs: positive(options.shutdownTimeoutMs) ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    intervalMs: resolveExportIntervalMs(options.intervalMs, name, setup.diag),
+    shutdownTimeoutMs: resolveShutdownTimeoutMs(options.shutdownTimeoutMs, name, setup.diag),
     async write(snapshot) {
       const line = `${serializeJsonLines(snapshot)}\n`;
       if (toStdout) await writeStdout(line);

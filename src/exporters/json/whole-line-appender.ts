@@ -69,7 +69,7 @@ export class WholeLineAppender {
 }
 
 /** Cuts the file after its last newline; returns the new size. */
-async function cutPartialLastLine(handle: FileHandle, size: number): Promise<number> {
+export async function cutPartialLastLine(handle: FileHandle, size: number): Promise<number> {
   if (size === 0) return 0;
   const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
   let end = size;

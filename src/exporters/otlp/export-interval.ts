@@ -1,3 +1,6 @@
+import type { DiagLogger } from "@opentelemetry/api";
+import { durationFrom, durationOption, envDuration } from "../../config/duration-option.js";
+
 /** Default time between two pushes, in milliseconds (OpenTelemetry's `OTEL_METRIC_EXPORT_INTERVAL` default). */
 export const DEFAULT_EXPORT_INTERVAL_MS = 60_000;
 
@@ -5,26 +8,36 @@ export const DEFAULT_EXPORT_INTERVAL_MS = 60_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
 
 /**
- * The export interval in milliseconds: the option when given, else `OTEL_METRIC_EXPORT_INTERVAL`,
- * else {@link DEFAULT_EXPORT_INTERVAL_MS}. Non-positive or non-numeric values are ignored.
+ * The export interval of exporter `exporter` in milliseconds: its `intervalMs` option when usable,
+ * else `OTEL_METRIC_EXPORT_INTERVAL`, else {@link DEFAULT_EXPORT_INTERVAL_MS}. Bad values are
+ * reported once through `diag` and skipped; values past what timers accept are clamped
+ * (src/config/duration-option.ts).
  */
 export function resolveExportIntervalMs(
-  optionMs: number | undefined,
+  optionMs: unknown,
+  exporter: string,
+  diag: DiagLogger | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): number {
-  return (
-    positive(optionMs) ?? positive(parseNumber(env.OTEL_METRIC_EXPORT_INTERVAL)) ?? DEFAULT_EXPORT_INTERVAL_MS
+  return durationFrom(
+    [
+      { name: `${exporter}.intervalMs`, value: optionMs },
+      { name: "OTEL_METRIC_EXPORT_INTERVAL", value: envDuration(env.OTEL_METRIC_EXPORT_INTERVAL) },
+    ],
+    { defaultMs: DEFAULT_EXPORT_INTERVAL_MS },
+    diag,
   );
 }
 
-/** A positive finite number, or `undefined`. */
-export function positive(value: number | undefined): number | undefined {
-  return value !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
-}
-
-/** The number in an environment variable, or `undefined` when unset, empty or not a number. */
-export function parseNumber(text: string | undefined): number | undefined {
-  if (text === undefined || text.trim() === "") return undefined;
-  const value = Number(text);
-  return Number.isFinite(value) ? value : undefined;
+/** The `shutdownTimeoutMs` option of exporter `exporter`, with the duration-option policy. */
+export function resolveShutdownTimeoutMs(
+  optionMs: unknown,
+  exporter: string,
+  diag: DiagLogger | undefined,
+): number {
+  return durationOption(
+    optionMs,
+    { name: `${exporter}.shutdownTimeoutMs`, defaultMs: DEFAULT_SHUTDOWN_TIMEOUT_MS },
+    diag,
+  );
 }

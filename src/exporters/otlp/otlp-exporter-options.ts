@@ -1,10 +1,8 @@
-import { diag } from "@opentelemetry/api";
-import {
-  DEFAULT_SHUTDOWN_TIMEOUT_MS,
-  parseNumber,
-  positive,
-  resolveExportIntervalMs,
-} from "./export-interval.js";
+import { type DiagLogger, diag as globalDiag } from "@opentelemetry/api";
+import { countOption } from "../../config/count-option.js";
+import { durationFrom, envDuration } from "../../config/duration-option.js";
+import { reportBadOption } from "../../config/report-bad-option.js";
+import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "./export-interval.js";
 
 /** OTLP transports this exporter speaks (gRPC is not shipped: it needs `@grpc/grpc-js`). */
 export type OtlpProtocol = "http/protobuf" | "http/json";
@@ -81,6 +79,8 @@ export interface ResolvedOtlpConfig {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** Default of {@link OtlpExporterOptions.maxRetainedSpans}. */
+export const DEFAULT_MAX_RETAINED_SPANS = 2048;
 
 /**
  * Merges the options with the standard OpenTelemetry variables; options win. Variables the
@@ -90,20 +90,27 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export function resolveOtlpConfig(
   options: OtlpExporterOptions = {},
   env: NodeJS.ProcessEnv = process.env,
+  diag: DiagLogger = globalDiag,
 ): ResolvedOtlpConfig {
-  const intervalMs = resolveExportIntervalMs(options.intervalMs, env);
+  const intervalMs = resolveExportIntervalMs(options.intervalMs, "otlp", diag, env);
+  // Durations go through the one duration-option policy (src/config/duration-option.ts).
   const timeoutMs = Math.min(
-    positive(options.timeoutMs) ??
-      positive(parseNumber(env.OTEL_EXPORTER_OTLP_TIMEOUT)) ??
-      DEFAULT_TIMEOUT_MS,
+    durationFrom(
+      [
+        { name: "otlp.timeoutMs", value: options.timeoutMs },
+        { name: "OTEL_EXPORTER_OTLP_TIMEOUT", value: envDuration(env.OTEL_EXPORTER_OTLP_TIMEOUT) },
+      ],
+      { defaultMs: DEFAULT_TIMEOUT_MS },
+      diag,
+    ),
     intervalMs,
   );
   const base = options.endpoint?.replace(/\/+$/, "");
   return {
     metricsUrl: options.metricsUrl ?? (base === undefined ? undefined : `${base}/v1/metrics`),
     tracesUrl: options.tracesUrl ?? (base === undefined ? undefined : `${base}/v1/traces`),
-    metricsProtocol: resolveProtocol(options.metricsProtocol ?? options.protocol, env, "METRICS"),
-    tracesProtocol: resolveProtocol(options.tracesProtocol ?? options.protocol, env, "TRACES"),
+    metricsProtocol: resolveProtocol(options.metricsProtocol ?? options.protocol, env, "METRICS", diag),
+    tracesProtocol: resolveProtocol(options.tracesProtocol ?? options.protocol, env, "TRACES", diag),
     headers: options.headers,
     compression: options.compression,
     intervalMs,
@@ -111,8 +118,12 @@ export function resolveOtlpConfig(
     temporality: options.temporality,
     metrics: options.metrics ?? true,
     traces: options.traces ?? true,
-    maxRetainedSpans: Math.floor(positive(options.maxRetainedSpans) ?? 2048),
-    shutdownTimeoutMs: positive(options.shutdownTimeoutMs) ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    maxRetainedSpans: countOption(
+      options.maxRetainedSpans,
+      { name: "otlp.maxRetainedSpans", defaultValue: DEFAULT_MAX_RETAINED_SPANS, max: 1_000_000 },
+      diag,
+    ),
+    shutdownTimeoutMs: resolveShutdownTimeoutMs(options.shutdownTimeoutMs, "otlp", diag),
   };
 }
 
@@ -120,11 +131,19 @@ function resolveProtocol(
   option: OtlpProtocol | undefined,
   env: NodeJS.ProcessEnv,
   signal: "METRICS" | "TRACES",
+  diag: DiagLogger,
 ): OtlpProtocol {
-  const value = option ?? env[`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`] ?? env.OTEL_EXPORTER_OTLP_PROTOCOL;
-  const text = value?.trim().toLowerCase();
+  const value: unknown =
+    option ?? env[`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`] ?? env.OTEL_EXPORTER_OTLP_PROTOCOL;
+  const text = typeof value === "string" ? value.trim().toLowerCase() : value;
   if (text === undefined || text === "" || text === "http/protobuf") return "http/protobuf";
   if (text === "http/json") return "http/json";
-  diag.warn(`zoran-telemetrie: OTLP protocol "${value}" is not supported; using http/protobuf`);
+  reportBadOption(
+    diag,
+    "OTLP protocol",
+    value,
+    "http/protobuf or http/json (grpc is not shipped)",
+    "http/protobuf",
+  );
   return "http/protobuf";
 }

@@ -7,7 +7,6 @@ import { OTLPTraceExporter as OtlpJsonTraceExporter } from "@opentelemetry/expor
 import { OTLPTraceExporter as OtlpProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { CompressionAlgorithm, type OTLPExporterNodeConfigBase } from "@opentelemetry/otlp-exporter-base";
 import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
-import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { ExporterFactory, ExporterSetup, TelemetryExporter } from "../telemetry-exporter.js";
 import { DeltaTemporality } from "./delta-temporality.js";
 import { FailureReportingMetricExporter } from "./failure-reporting-metric-exporter.js";
@@ -16,7 +15,7 @@ import {
   type ResolvedOtlpConfig,
   resolveOtlpConfig,
 } from "./otlp-exporter-options.js";
-import { RetainingSpanExporter } from "./retaining-span-exporter.js";
+import { RetainingSpanProcessor } from "./retaining-span-processor.js";
 import { settleWithin } from "./settle-within.js";
 
 /** Longest wait before a batch of spans goes out, in milliseconds (OpenTelemetry's default). */
@@ -31,8 +30,9 @@ const MAX_SPAN_DELAY_MS = 5_000;
  *   `intervalMs`. Each export retries with backoff on 429/502/503/504 and network errors,
  *   honouring `Retry-After`, within `timeoutMs`; a failed export is reported and not queued,
  *   since the next cumulative snapshot carries everything.
- * - Spans: a `BatchSpanProcessor` (bounded queue) over a {@link RetainingSpanExporter} that keeps
- *   up to `maxRetainedSpans` spans across an outage.
+ * - Spans: our own {@link RetainingSpanProcessor}, one bounded buffer of `maxRetainedSpans` that
+ *   keeps the newest spans across an outage and counts every span it drops (OpenTelemetry's
+ *   `BatchSpanProcessor` dropped the newest ones when its own queue was full).
  * - `shutdown()`: one final flush of both, bounded by `shutdownTimeoutMs`; resolves even when
  *   the receiver is down.
  *
@@ -41,7 +41,7 @@ const MAX_SPAN_DELAY_MS = 5_000;
  */
 export const createOtlpExporter: ExporterFactory<OtlpExporterOptions> = (setup, options = {}) => {
   const name = "otlp";
-  const config = resolveOtlpConfig(options);
+  const config = resolveOtlpConfig(options, process.env, setup.diag);
   const report = (error: unknown) => setup.reportFailure(name, error);
 
   const metricReader = config.metrics
@@ -67,49 +67,30 @@ export const createOtlpExporter: ExporterFactory<OtlpExporterOptions> = (setup, 
     });
   }
 
-  const retaining = config.traces
-    ? new RetainingSpanExporter(createTraceExporter(config), {
+  const spanProcessor = config.traces
+    ? new RetainingSpanProcessor(createTraceExporter(config), {
+        exporter: name,
         maxRetainedSpans: config.maxRetainedSpans,
-        onFailure: (error, dropped) => {
-          report(error);
-          if (dropped > 0) report(new Error(`otlp: ${dropped} spans dropped, retry buffer full`));
-        },
+        scheduledDelayMs: Math.min(config.intervalMs, MAX_SPAN_DELAY_MS),
+        exportTimeoutMs: config.timeoutMs,
+        onExportFailure: report,
+        onSpansDropped: (reason, count) => setup.reportSpansDropped?.(name, reason, count),
+        diag: setup.diag,
       })
     : undefined;
-  const spanProcessor = retaining
-    ? new BatchSpanProcessor(retaining, {
-        scheduledDelayMillis: Math.min(config.intervalMs, MAX_SPAN_DELAY_MS),
-        exportTimeoutMillis: config.timeoutMs,
-      })
-    : undefined;
-  // The batch processor only exports when new spans arrive, so spans kept through an outage
-  // would wait for the next span. Retry them on the export interval instead.
-  let retryTimer: NodeJS.Timeout | undefined;
-  const retryRetained = () => {
-    if (retaining !== undefined && retaining.retainedSpans > 0) retaining.forceFlush().catch(report);
-  };
 
   let shutdown: Promise<void> | undefined;
   const exporter: TelemetryExporter = {
     name,
     ...(spanProcessor ? { spanProcessor } : {}),
-    async start() {
-      if (retaining !== undefined && retryTimer === undefined) {
-        retryTimer = setInterval(retryRetained, Math.min(config.intervalMs, MAX_SPAN_DELAY_MS));
-        retryTimer.unref();
-      }
-    },
+    async start() {},
     async forceFlush() {
       await Promise.all([
         metricReader?.forceFlush().catch(report),
-        spanProcessor
-          ?.forceFlush()
-          .then(() => retaining?.forceFlush())
-          .catch(report),
+        spanProcessor?.forceFlush().catch(report),
       ]);
     },
     shutdown() {
-      if (retryTimer !== undefined) clearInterval(retryTimer);
       shutdown ??= shutDownWithin(setup, config, metricReader, spanProcessor);
       return shutdown;
     },
@@ -121,7 +102,7 @@ async function shutDownWithin(
   setup: ExporterSetup,
   config: ResolvedOtlpConfig,
   metricReader: PeriodicExportingMetricReader | undefined,
-  spanProcessor: BatchSpanProcessor | undefined,
+  spanProcessor: RetainingSpanProcessor | undefined,
 ): Promise<void> {
   const report = (error: unknown) => setup.reportFailure("otlp", error);
   // Shutting the reader down flushes it once, then stops its timer and the HTTP agent.

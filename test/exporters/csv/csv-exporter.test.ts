@@ -51,7 +51,13 @@ describe("createCsvExporter", () => {
     store.recordOperation("summarize", 0.1);
     for (let i = 0; i < 12; i++) await exporter.forceFlush?.();
     await exporter.shutdown();
-    expect(readdirSync(dir).sort()).toEqual(["metrics.csv", "metrics.csv.1", "metrics.csv.2"]);
+    // Plus the hidden commit file of the current one (see WholeSnapshotAppender).
+    expect(readdirSync(dir).sort()).toEqual([
+      ".metrics.csv.committed",
+      "metrics.csv",
+      "metrics.csv.1",
+      "metrics.csv.2",
+    ]);
     for (const file of ["metrics.csv", "metrics.csv.1", "metrics.csv.2"]) {
       const text = readFileSync(join(dir, file), "utf8");
       expect(text.startsWith("timestamp,")).toBe(true);

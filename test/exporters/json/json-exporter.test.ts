@@ -34,11 +34,12 @@ describe("createJsonExporter", () => {
     const path = join(dir, "metrics.jsonl");
     const exporter = createJsonExporter(store.setup, { path, intervalMs: 30 });
     await exporter.start?.();
+    // One operation per written line: wait for each line rather than for a fixed time.
     for (let i = 0; i < 5; i++) {
       store.recordOperation("summarize", 0.1);
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      const before = existsSync(path) ? lines(path).length : 0;
+      await waitFor(() => existsSync(path) && lines(path).length > before, 5_000, `line ${before + 1}`);
     }
-    await waitFor(() => existsSync(path) && lines(path).length >= 3, 5_000, "three lines");
     await exporter.shutdown();
     const totals = lines(path).map(requestsIn);
     expect(totals.length).toBeGreaterThanOrEqual(3);

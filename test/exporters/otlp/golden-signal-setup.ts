@@ -23,6 +23,8 @@ export interface ReportedFailure {
  */
 export class GoldenSignalSetup {
   readonly failures: ReportedFailure[] = [];
+  /** Spans the exporters reported dropped (what feeds zoran_telemetry_spans_dropped_total). */
+  readonly spanDrops: { exporter: string; reason: string; count: number }[] = [];
   readonly resource;
   readonly setup: ExporterSetup;
   readonly store: GoldenSignalStore;
@@ -43,6 +45,7 @@ export class GoldenSignalSetup {
       disabled: false,
     });
     const failures = this.failures;
+    const spanDrops = this.spanDrops;
     this.setup = {
       serviceName,
       resource: this.resource,
@@ -50,6 +53,9 @@ export class GoldenSignalSetup {
       diag,
       reportFailure(exporter, error) {
         failures.push({ exporter, error });
+      },
+      reportSpansDropped(exporter, reason, count) {
+        spanDrops.push({ exporter, reason, count });
       },
     };
   }

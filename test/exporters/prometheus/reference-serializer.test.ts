@@ -12,6 +12,7 @@ import {
   serializePrometheus,
   serializePrometheusToBuffer,
 } from "../../../src/exporters/prometheus/prometheus-serializer.js";
+import { propertyRuns } from "../../helpers/property-runs.js";
 import { referenceSerializePrometheus } from "../../helpers/reference-prometheus-serializer.js";
 
 const TIME: [number, number] = [1_700_000_000, 0];
@@ -166,7 +167,7 @@ describe("serializePrometheus (fast) against the reference serializer", () => {
         expectSamePage(serializePrometheus(input, opts), expected);
         expectSamePage(serializePrometheusToBuffer(input, opts).toString("utf8"), expected);
       }),
-      { numRuns: 300 },
+      propertyRuns(300),
     );
   });
 
