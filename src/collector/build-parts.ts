@@ -4,9 +4,8 @@ import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { AlertState } from "../alerting/alert-state.js";
 import type { AlertingEngine } from "../alerting/alerting-engine.js";
-import { createAlertingEngine, DEFAULT_EVALUATION_INTERVAL_MS } from "../alerting/alerting-options.js";
+import { createAlertingEngine } from "../alerting/alerting-options.js";
 import { createAlertsRoute } from "../alerting/alerts-route.js";
-import { integerOption } from "../config/option-values.js";
 import { createHttpEndpoint, type HttpEndpoint } from "../endpoint/http-endpoint.js";
 import { EXPORTER_FACTORIES } from "../exporters/exporter-registry.js";
 import { createMetricsRoute } from "../exporters/prometheus/metrics-route.js";
@@ -32,6 +31,7 @@ export interface ExporterContext {
   readonly resource: Resource;
   readonly collect: () => Promise<ResourceMetrics>;
   readonly reportFailure: (exporter: string, error: unknown) => void;
+  readonly reportSpansDropped: (exporter: string, reason: string, count: number) => void;
 }
 
 /**
@@ -45,7 +45,11 @@ export function buildExporters(context: ExporterContext): ExporterParts {
   let endpointError: unknown;
   if (resolved.endpoint !== undefined) {
     try {
-      endpoint = createHttpEndpoint(resolved.endpoint, (error) => context.reportFailure("prometheus", error));
+      endpoint = createHttpEndpoint(
+        resolved.endpoint,
+        (error) => context.reportFailure("prometheus", error),
+        diag,
+      );
       endpoint.addRoute(
         "/metrics",
         createMetricsRoute({
@@ -64,6 +68,7 @@ export function buildExporters(context: ExporterContext): ExporterParts {
     collect: context.collect,
     diag,
     reportFailure: context.reportFailure,
+    reportSpansDropped: context.reportSpansDropped,
   };
   const exporters: TelemetryExporter[] = [];
   for (const name of resolved.exporters) {
@@ -122,6 +127,7 @@ export function buildLiveParts(
           serviceName: resolved.serviceName,
           window,
           clock: resolved.clock,
+          diag: resolved.diag,
         });
   if (endpoint !== undefined) {
     const routes = createLivePageRoutes({
@@ -135,11 +141,6 @@ export function buildLiveParts(
   return {
     window,
     alerting,
-    evaluationIntervalMs: integerOption(
-      resolved.diag,
-      "alerting.evaluationIntervalMs",
-      alertingOptions?.evaluationIntervalMs,
-      DEFAULT_EVALUATION_INTERVAL_MS,
-    ),
+    evaluationIntervalMs: alertingOptions?.evaluationIntervalMs ?? 0,
   };
 }

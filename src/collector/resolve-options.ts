@@ -1,14 +1,9 @@
 import type { DiagLogger } from "@opentelemetry/api";
 import type { Resource } from "@opentelemetry/resources";
-import type { AlertingOptions } from "../alerting/alerting-options.js";
-import {
-  booleanOption,
-  envFlag,
-  envInteger,
-  envValue,
-  integerOption,
-  objectOption,
-} from "../config/option-values.js";
+import { type NormalizedAlertingOptions, normalizeAlertingOptions } from "../alerting/alerting-options.js";
+import { countOption } from "../config/count-option.js";
+import { durationOption } from "../config/duration-option.js";
+import { booleanOption, envFlag, envInteger, envValue, objectOption } from "../config/option-values.js";
 import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
 import type { HttpEndpointOptions } from "../endpoint/http-endpoint.js";
 import { EXPORTER_NAMES, type ExporterName } from "../exporters/exporter-registry.js";
@@ -44,7 +39,7 @@ export interface ResolvedCollectorOptions {
   readonly window:
     | { readonly intervalMs: number; readonly retentionMs: number; readonly maxSeries: number }
     | undefined;
-  readonly alerting: AlertingOptions | undefined;
+  readonly alerting: NormalizedAlertingOptions | undefined;
   readonly cluster: SnapshotMerge | undefined;
   /** Epoch milliseconds of the window and alerting (`Date.now` unless a test helper set one). */
   readonly clock: () => number;
@@ -78,18 +73,17 @@ export function resolveOptions(
             ? {}
             : options.saturation,
         );
-  const alerting = alertingOptions(diag, options.alerting);
+  const alerting = normalizeAlertingOptions(options.alerting, diag);
   const windowOption =
     options.window === false
       ? alerting === undefined
         ? undefined
         : {}
       : (objectOption<WindowOptions>(diag, "window", options.window) ?? {});
-  const windowIntervalMs = integerOption(
-    diag,
-    "window.intervalMs",
+  const windowIntervalMs = durationOption(
     windowOption?.intervalMs,
-    WINDOW_DEFAULTS.intervalMs,
+    { name: "window.intervalMs", defaultMs: WINDOW_DEFAULTS.intervalMs },
+    diag,
   );
   const off = disabled;
   const hooks = (options as { [TEST_HOOKS]?: TestHooks })[TEST_HOOKS];
@@ -98,10 +92,16 @@ export function resolveOptions(
     disabled,
     resource,
     serviceName: String(resource.attributes["service.name"]),
-    cardinalityLimit: integerOption(diag, "cardinalityLimit", options.cardinalityLimit, 2000, {
-      max: 1_000_000,
-    }),
-    shutdownTimeoutMs: integerOption(diag, "shutdownTimeoutMs", options.shutdownTimeoutMs, 5000),
+    cardinalityLimit: countOption(
+      options.cardinalityLimit,
+      { name: "cardinalityLimit", defaultValue: 2000, max: 1_000_000 },
+      diag,
+    ),
+    shutdownTimeoutMs: durationOption(
+      options.shutdownTimeoutMs,
+      { name: "shutdownTimeoutMs", defaultMs: 5000 },
+      diag,
+    ),
     exporters: off
       ? []
       : names.filter((name): name is Exclude<ExporterName, "prometheus" | "none"> => name !== "prometheus"),
@@ -112,7 +112,11 @@ export function resolveOptions(
       off || saturationOption === undefined
         ? undefined
         : {
-            intervalMs: integerOption(diag, "saturation.intervalMs", saturationOption.intervalMs, 1000),
+            intervalMs: durationOption(
+              saturationOption.intervalMs,
+              { name: "saturation.intervalMs", defaultMs: 1000 },
+              diag,
+            ),
             probes: probeList(diag, saturationOption.probes),
           },
     window:
@@ -122,21 +126,16 @@ export function resolveOptions(
             intervalMs: windowIntervalMs,
             retentionMs: Math.max(
               windowIntervalMs,
-              integerOption(
-                diag,
-                "window.retentionMs",
+              durationOption(
                 windowOption.retentionMs,
-                WINDOW_DEFAULTS.retentionMs,
+                { name: "window.retentionMs", defaultMs: WINDOW_DEFAULTS.retentionMs },
+                diag,
               ),
             ),
-            maxSeries: integerOption(
-              diag,
-              "window.maxSeries",
+            maxSeries: countOption(
               windowOption.maxSeries,
-              WINDOW_DEFAULTS.maxSeries,
-              {
-                max: 1_000_000,
-              },
+              { name: "window.maxSeries", defaultValue: WINDOW_DEFAULTS.maxSeries, max: 1_000_000 },
+              diag,
             ),
           },
     alerting: off ? undefined : alerting,
@@ -161,7 +160,7 @@ function endpointSettings(
   const port =
     codePort === undefined
       ? (envInteger(diag, env, "OTEL_EXPORTER_PROMETHEUS_PORT", { min: 0, max: 65_535 }) ?? 9464)
-      : integerOption(diag, "port", codePort, 9464, { min: 0, max: 65_535 });
+      : countOption(codePort, { name: "port", defaultValue: 9464, min: 0, max: 65_535 }, diag);
   const host =
     options.host ?? prometheus.host ?? envValue(env, "OTEL_EXPORTER_PROMETHEUS_HOST") ?? "127.0.0.1";
   return {
@@ -171,16 +170,21 @@ function endpointSettings(
     ...(prometheus.maxConcurrentScrapes === undefined
       ? {}
       : {
-          maxConcurrentScrapes: integerOption(
-            diag,
-            "prometheus.maxConcurrentScrapes",
+          maxConcurrentScrapes: countOption(
             prometheus.maxConcurrentScrapes,
-            16,
+            { name: "prometheus.maxConcurrentScrapes", defaultValue: 16 },
+            diag,
           ),
         }),
     ...(prometheus.maxConnections === undefined
       ? {}
-      : { maxConnections: integerOption(diag, "prometheus.maxConnections", prometheus.maxConnections, 256) }),
+      : {
+          maxConnections: countOption(
+            prometheus.maxConnections,
+            { name: "prometheus.maxConnections", defaultValue: 256 },
+            diag,
+          ),
+        }),
   };
 }
 
@@ -215,12 +219,6 @@ function probeList(diag: DiagLogger, probes: unknown): ProbeResource[] {
       `zoran-telemetrie: saturation.probes: unknown probes ignored; use ${PROBE_RESOURCES.join(", ")}`,
     );
   return known;
-}
-
-function alertingOptions(diag: DiagLogger, alerting: unknown): AlertingOptions | undefined {
-  if (alerting === undefined || alerting === false) return undefined;
-  if (alerting === true) return {};
-  return objectOption<AlertingOptions>(diag, "alerting", alerting);
 }
 
 function clusterOption(diag: DiagLogger, cluster: unknown): SnapshotMerge | undefined {

@@ -131,6 +131,7 @@ export class TelemetryCollector implements Recorder {
       resource,
       collect: () => this.collect(),
       reportFailure: (exporter, error) => this.failures.report(exporter, error),
+      reportSpansDropped: (exporter, reason, count) => this.store.spansDropped(exporter, reason, count),
     });
     this.endpoint = parts.endpoint;
     this.endpointError = parts.endpointError;

@@ -6,6 +6,8 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import type { DiagLogger } from "@opentelemetry/api";
+import { durationOption } from "../config/duration-option.js";
 import {
   authenticationChallenge,
   authorized,
@@ -85,6 +87,7 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 export function createHttpEndpoint(
   options: HttpEndpointOptions,
   reportFailure: (error: unknown) => void,
+  diag?: DiagLogger,
 ): HttpEndpoint {
   const port = options.port ?? 9464;
   const host = options.host ?? "127.0.0.1";
@@ -92,9 +95,13 @@ export function createHttpEndpoint(
   const credentials = expectedCredentials(options);
   const challenge = authenticationChallenge(options);
   const hostAllowed = createHostCheck(host, options.allowedHosts);
-  const requestTimeoutMs = positiveMs(options.requestTimeoutMs, "requestTimeoutMs") ?? 10_000;
+  const requestTimeoutMs = durationOption(
+    options.requestTimeoutMs,
+    { name: "prometheus.requestTimeoutMs", defaultMs: 10_000 },
+    diag,
+  );
   const headersTimeoutMs = Math.min(
-    positiveMs(options.headersTimeoutMs, "headersTimeoutMs") ?? 5_000,
+    durationOption(options.headersTimeoutMs, { name: "prometheus.headersTimeoutMs", defaultMs: 5_000 }, diag),
     requestTimeoutMs,
   );
   const tls = checkedTls(options.tls);
@@ -227,14 +234,6 @@ export function createHttpEndpoint(
       });
     },
   };
-}
-
-function positiveMs(value: number | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!(typeof value === "number" && Number.isFinite(value) && value > 0)) {
-    throw new TypeError(`zoran-telemetrie: prometheus.${name} must be a positive number of milliseconds`);
-  }
-  return Math.min(value, 2 ** 31 - 1);
 }
 
 /** A whole number of connections >= 1, else the default (a Symbol or NaN must not reach node:net). */

@@ -25,6 +25,7 @@ import {
   OVERFLOW_METRIC,
   REQUESTS_METRIC,
   SATURATION_METRIC,
+  SPANS_DROPPED_METRIC,
   TOKENS_METRIC,
 } from "../signals/metric-definitions.js";
 import { CounterSeries, OverflowCounterSeries } from "./counter-series.js";
@@ -78,6 +79,7 @@ export class GoldenSignalStore implements MetricProducer {
   private readonly startTime: HrTime = hrTime();
   private readonly dropped = new Map<string, { attributes: Attributes; value: number }>();
   private readonly exportFailures = new Map<string, { attributes: Attributes; value: number }>();
+  private readonly droppedSpans = new Map<string, { attributes: Attributes; value: number }>();
 
   constructor(options: GoldenSignalStoreOptions) {
     this.resource = options.resource;
@@ -140,6 +142,14 @@ export class GoldenSignalStore implements MetricProducer {
     const entry = this.exportFailures.get(exporter);
     if (entry !== undefined) entry.value++;
     else this.exportFailures.set(exporter, { attributes: Object.freeze({ exporter }), value: 1 });
+  }
+
+  /** Counts `count` spans an exporter dropped (`reason`: buffer_full, rejected, shutdown) in `zoran_telemetry_spans_dropped_total`. */
+  spansDropped(exporter: string, reason: string, count: number): void {
+    const key = `${exporter}\u0000${reason}`;
+    const entry = this.droppedSpans.get(key);
+    if (entry !== undefined) entry.value += count;
+    else this.droppedSpans.set(key, { attributes: Object.freeze({ exporter, reason }), value: count });
   }
 
   /** Total dropped measurements and attributes, over every reason. */
@@ -293,6 +303,19 @@ export class GoldenSignalStore implements MetricProducer {
         dataPointType: DataPointType.SUM,
         isMonotonic: true,
         dataPoints: failurePoints,
+      });
+    }
+    const spanPoints: DataPoint<number>[] = [];
+    for (const { attributes, value } of this.droppedSpans.values()) {
+      spanPoints.push({ startTime: this.startTime, endTime, attributes, value });
+    }
+    if (spanPoints.length > 0) {
+      result.push({
+        descriptor: descriptorOf(SPANS_DROPPED_METRIC),
+        aggregationTemporality: AggregationTemporality.CUMULATIVE,
+        dataPointType: DataPointType.SUM,
+        isMonotonic: true,
+        dataPoints: spanPoints,
       });
     }
     if (droppedPoints.length > 0) {

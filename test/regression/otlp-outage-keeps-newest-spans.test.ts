@@ -156,7 +156,6 @@ describe("spans during an OTLP outage", () => {
         {
           serviceName: "drops",
           resource: resourceFromAttributes({ "service.name": "drops" }),
-          producer: collector.store,
           collect: async () => (await collector.store.collect()).resourceMetrics,
           diag,
           reportFailure: () => {},
