@@ -3,7 +3,12 @@ import { defineConfig } from "tsup";
 export default defineConfig([
   {
     // The library: ESM and CommonJS builds with declarations for both.
-    entry: { index: "src/index.ts", alerting: "src/alerting/index.ts", cluster: "src/cluster/index.ts" },
+    entry: {
+      index: "src/index.ts",
+      alerting: "src/alerting/index.ts",
+      cluster: "src/cluster/index.ts",
+      dashboards: "src/dashboards/index.ts",
+    },
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,
@@ -12,9 +17,13 @@ export default defineConfig([
     platform: "node",
   },
   {
-    // The CLI: one ESM file with a shebang; it imports only the public API at runtime.
+    // The CLI: one ESM file with a shebang. It imports only the package's public entry points,
+    // by name; kept external, they resolve at run time to the installed package itself (Node's
+    // package self-reference through `exports`), so the CLI is small and shares one copy of each
+    // module with the user's code. tsconfig `paths` maps the same names to src/ for tsx and tsc.
     entry: { "cli/main": "src/cli/main.ts" },
     format: ["esm"],
+    external: [/^zoran-telemetrie(\/.*)?$/],
     sourcemap: true,
     target: "node20",
     platform: "node",

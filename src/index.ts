@@ -18,12 +18,17 @@ export type {
   TraceOptions,
 } from "./collector/telemetry-collector.js";
 export { TelemetryCollector } from "./collector/telemetry-collector.js";
+export type { CsvSerializerOptions } from "./exporters/csv/csv-serializer.js";
+export { serializeCsv } from "./exporters/csv/csv-serializer.js";
+export { serializeJsonLines } from "./exporters/json/json-lines-serializer.js";
 export type { RouteHandler } from "./exporters/prometheus/prometheus-exporter.js";
 export type {
   PrometheusFormat,
   PrometheusSerializerOptions,
 } from "./exporters/prometheus/prometheus-serializer.js";
 export { serializePrometheus } from "./exporters/prometheus/prometheus-serializer.js";
+export type { PrometheusTextParseOptions } from "./exporters/prometheus/prometheus-text-parser.js";
+export { parsePrometheusText } from "./exporters/prometheus/prometheus-text-parser.js";
 export type { AiExchangeOptions, AiExchangeOutcome } from "./instrument/ai-exchange.js";
 export { AiExchange, exchange } from "./instrument/ai-exchange.js";
 export type { AiUsage } from "./instrument/ai-usage.js";
