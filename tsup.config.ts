@@ -1,3 +1,4 @@
+import { copyFileSync, mkdirSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig([
@@ -15,6 +16,14 @@ export default defineConfig([
     clean: true,
     target: "node20",
     platform: "node",
+    // The live page's own script and style are served from files next to the bundles
+    // (src/web/live-page-routes.ts reads `assets/` beside its module): copy them into dist/.
+    async onSuccess() {
+      mkdirSync("dist/assets", { recursive: true });
+      for (const file of ["live-page.js", "live-page.css"]) {
+        copyFileSync(`src/web/assets/${file}`, `dist/assets/${file}`);
+      }
+    },
   },
   {
     // The CLI: one ESM file with a shebang. It imports only the package's public entry points,
