@@ -87,7 +87,7 @@
   function compact(v) {
     const a = Math.abs(v);
     if (a >= 1e6) return `${short(v / 1e6)}M`;
-    if (a >= 1e4) return `${short(v / 1e3)}k`;
+    if (a >= 1e3) return `${short(v / 1e3)}k`;
     return a >= 100 ? String(Math.round(v)) : short(v);
   }
 
@@ -195,7 +195,7 @@
       ticks: { stroke: gridColour },
     };
     /** @type {uPlot.Axis[]} */
-    const axes = [{ ...axis }, { ...axis, scale: "y", size: 72, values: axisValues(chart.unit) }];
+    const axes = [{ ...axis }, { ...axis, scale: "y", size: 76, values: axisValues(chart.unit) }];
     const floor = signal === "saturation" ? 1 : chart.unit === "ratio" ? 0.05 : chart.unit === "s" ? 0.01 : 1;
     /** @type {uPlot.Scales} */
     const scales = { x: { time: true }, y: { range: zeroBased(floor) } };
@@ -216,10 +216,30 @@
       series,
       axes,
       scales,
-      // Hover shows every line's value at the cursor in the legend under the chart.
+      // Hover shows every line's value at the cursor in the legend under the chart; away from
+      // the chart, the legend shows the newest values.
       legend: { live: true },
-      cursor: { focus: { prox: 16 } },
+      hooks: { setCursor: [showNewestWhenAway] },
     };
+  }
+
+  /** @param {uPlot} u */
+  function showNewestWhenAway(u) {
+    if (u.cursor.idx !== null && u.cursor.idx !== undefined) return;
+    const newest = newestIndex(u);
+    if (newest !== null) u.setLegend({ idx: newest }, false);
+  }
+
+  /**
+   * The last point where some line has a value.
+   * @param {uPlot} u
+   */
+  function newestIndex(u) {
+    const length = u.data[0]?.length ?? 0;
+    for (let i = length - 1; i >= 0; i--) {
+      if (u.data.some((values, s) => s > 0 && finite(values[i]))) return i;
+    }
+    return null;
   }
 
   /** @param {HTMLElement} el */
@@ -241,10 +261,13 @@
     const current = charts[signal];
     if (current && current.key === key) {
       current.plot.setData(data);
+      showNewestWhenAway(current.plot);
       return;
     }
     if (current) current.plot.destroy();
-    charts[signal] = { key, plot: new uPlot(chartOptions(signal, chart, chartWidth(el)), data, el) };
+    const plot = new uPlot(chartOptions(signal, chart, chartWidth(el)), data, el);
+    charts[signal] = { key, plot };
+    showNewestWhenAway(plot);
   }
 
   /** @param {(number | null)[]} values */
@@ -440,7 +463,7 @@
       what = kind;
       format = (v) => `${compact(v)} ${kind === "tokens" ? "tok/s" : kind === "bytes" ? "B/s" : "req/s"}`;
     } else if (c.signal === "saturation") {
-      what = `${a.labels.resource ?? "saturation"} ${c.statistic}`;
+      what = c.statistic === "max" ? "peak use" : "use";
       format = (v) => `${short(v * 100)} %`;
     }
     return `${what} ${finite(a.value) ? format(a.value) : DASH} ${c.comparison} ${format(a.threshold)}`;
