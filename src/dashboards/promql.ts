@@ -90,3 +90,17 @@ export function bucketIncrease(metric: MetricDefinition, options: RateQueryOptio
 export function maxGauge(series: string, options: Omit<RateQueryOptions, "window">): string {
   return `max${groupBy(options.by ?? [])} (${series}${selector(options.matchers)})`;
 }
+
+/**
+ * Tokens per second of the GenAI semantic-convention histogram `gen_ai.client.token.usage`, per
+ * `model`: the model the response named (`gen_ai_response_model`), else the one asked for
+ * (`gen_ai_request_model`; a timeout has no response). The inner `label_replace` copies the
+ * request model, the outer one overwrites it with the response model where that is non-empty.
+ */
+export function tokensByModel(sumSeries: string, options: RateQueryOptions): string {
+  const window = options.window ?? RATE_INTERVAL;
+  const rate = `rate(${sumSeries}${selector(options.matchers)}[${window}])`;
+  const requested = `label_replace(${rate}, "model", "$1", "gen_ai_request_model", "(.+)")`;
+  const answered = `label_replace(${requested}, "model", "$1", "gen_ai_response_model", "(.+)")`;
+  return `sum${groupBy(["model", ...(options.by ?? [])])} (${answered})`;
+}

@@ -135,6 +135,26 @@
     };
   }
 
+  /** Time-axis tick spacings, in seconds: whole seconds at least (a young process spans seconds). */
+  const TIME_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
+
+  /**
+   * Time-axis labels: local clock time, with seconds while the ticks are under a minute apart.
+   * @param {uPlot} _u
+   * @param {number[]} splits
+   * @param {number} _axis
+   * @param {number} _space
+   * @param {number} incr
+   */
+  function timeTicks(_u, splits, _axis, _space, incr) {
+    /** @type {Intl.DateTimeFormatOptions} */
+    const options =
+      incr < 60
+        ? { hour: "2-digit", minute: "2-digit", second: "2-digit" }
+        : { hour: "2-digit", minute: "2-digit" };
+    return splits.map((v) => new Date(v * 1000).toLocaleTimeString([], options));
+  }
+
   /**
    * @param {number} floor
    * @returns {uPlot.Range.Function}
@@ -195,7 +215,10 @@
       ticks: { stroke: gridColour },
     };
     /** @type {uPlot.Axis[]} */
-    const axes = [{ ...axis }, { ...axis, scale: "y", size: 76, values: axisValues(chart.unit) }];
+    const axes = [
+      { ...axis, space: 70, incrs: TIME_STEPS_S, values: timeTicks },
+      { ...axis, scale: "y", size: 76, values: axisValues(chart.unit) },
+    ];
     const floor = signal === "saturation" ? 1 : chart.unit === "ratio" ? 0.05 : chart.unit === "s" ? 0.01 : 1;
     /** @type {uPlot.Scales} */
     const scales = { x: { time: true }, y: { range: zeroBased(floor) } };
