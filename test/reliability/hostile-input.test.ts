@@ -65,7 +65,7 @@ function describeValue(value: unknown): string {
   }
 }
 
-/** The value's domain per signal (README, "The API"); anything else must be dropped and counted. */
+/** The value's domain per signal (README, "Use"); anything else must be dropped and counted. */
 function isValid(signal: string, value: unknown): boolean {
   if (typeof value !== "number" || Number.isNaN(value)) return false;
   if (signal === "error_rate" || signal === "saturation") return value >= 0 && value <= 1;
