@@ -231,24 +231,28 @@ function createAssetHandler(asset: Asset): RouteHandler {
 }
 
 /**
+ * The folder of this module: `src/web/` in the sources, `dist/` in the built package. The
+ * CommonJS build has `__dirname` and an empty `import.meta`; the ESM build the reverse (there,
+ * esbuild's `require` shim is a function without `resolve`, so `require` cannot tell them apart).
+ */
+function moduleFolder(): string {
+  return typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
+}
+
+/**
  * Where the page's own script and style are: `assets/` next to this module, i.e.
  * `src/web/assets/` in the sources and `dist/assets/` in the built package (the build copies
  * them there; every bundle of the package lives directly in `dist/`).
  */
 function assetsFolder(): string {
-  // The CommonJS build has `__dirname` and an empty `import.meta`; the ESM build the reverse.
-  const here = typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
-  return join(here, "assets");
+  return join(moduleFolder(), "assets");
 }
 
 /** Reads a file of an installed package, resolved from this module like an import would be. */
 function readModuleFile(specifier: string): Promise<Buffer> {
-  return Promise.resolve().then(() => readFile(packageRequire().resolve(specifier)));
-}
-
-// The CommonJS build has an empty `import.meta` but a `require`; the ESM build the reverse.
-function packageRequire(): NodeJS.Require {
-  return typeof require === "function" ? require : createRequire(import.meta.url);
+  return Promise.resolve().then(() =>
+    readFile(createRequire(join(moduleFolder(), "live-page-routes.js")).resolve(specifier)),
+  );
 }
 
 function send(
