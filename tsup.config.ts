@@ -9,8 +9,13 @@ export default defineConfig([
       alerting: "src/alerting/index.ts",
       cluster: "src/cluster/index.ts",
       dashboards: "src/dashboards/index.ts",
+      testing: "src/testing/index.ts",
     },
     format: ["esm", "cjs"],
+    // Shared code in chunks for CommonJS too (ESM splits by default): without it index.cjs and
+    // alerting.cjs each carried their own RuleValidationError and NotifierError, so an error thrown
+    // through one entry point was not `instanceof` the class of the other (issue 12).
+    splitting: true,
     dts: true,
     sourcemap: true,
     clean: true,
@@ -24,6 +29,9 @@ export default defineConfig([
         copyFileSync(`src/web/assets/${file}`, `dist/assets/${file}`);
       }
     },
+    // `import.meta.url` in the CommonJS build too (from `__filename`): the live page resolves the
+    // uplot files it serves from it (src/web/live-page-routes.ts).
+    shims: true,
   },
   {
     // The CLI: one ESM file with a shebang. It imports only the package's public entry points,

@@ -10,18 +10,16 @@ export type {
   PrometheusEndpointOptions,
   SaturationOptions,
   TelemetryCollectorOptions,
+  WindowOptions,
 } from "./collector/collector-options.js";
-export type { SignalHandle } from "./collector/signal-handle.js";
-export type {
-  ExportFormat,
-  SignalAttributes,
-  TraceOptions,
-} from "./collector/telemetry-collector.js";
+export type { ExportFormat } from "./collector/export-format.js";
 export { TelemetryCollector } from "./collector/telemetry-collector.js";
+export type { BasicAuthCredentials } from "./endpoint/authorization.js";
+export type { EndpointTlsOptions } from "./endpoint/http-endpoint.js";
+export type { RouteHandler } from "./endpoint/route-handler.js";
 export type { CsvSerializerOptions } from "./exporters/csv/csv-serializer.js";
 export { serializeCsv } from "./exporters/csv/csv-serializer.js";
 export { serializeJsonLines } from "./exporters/json/json-lines-serializer.js";
-export type { RouteHandler } from "./exporters/prometheus/prometheus-exporter.js";
 export type {
   PrometheusFormat,
   PrometheusSerializerOptions,
@@ -29,8 +27,7 @@ export type {
 export { serializePrometheus } from "./exporters/prometheus/prometheus-serializer.js";
 export type { PrometheusTextParseOptions } from "./exporters/prometheus/prometheus-text-parser.js";
 export { parsePrometheusText } from "./exporters/prometheus/prometheus-text-parser.js";
-export type { AiExchangeOptions, AiExchangeOutcome } from "./instrument/ai-exchange.js";
-export { AiExchange, exchange } from "./instrument/ai-exchange.js";
+export type { AiExchange, AiExchangeOptions, AiExchangeOutcome } from "./instrument/ai-exchange.js";
 export type { AiUsage } from "./instrument/ai-usage.js";
 export { readAiUsage } from "./instrument/ai-usage.js";
 export type { HttpListenerOptions } from "./instrument/create-http-listener.js";
@@ -46,8 +43,10 @@ export { instrumentFetch, instrumentGlobalFetch } from "./instrument/instrument-
 export type { TracedOptions } from "./instrument/traced.js";
 export { traced } from "./instrument/traced.js";
 export type { WrapOptions } from "./instrument/wrap.js";
-export { wrap } from "./instrument/wrap.js";
 export { scrubValue } from "./privacy/scrub-value.js";
+export type { Recorder } from "./recording/recorder.js";
+export type { SignalAttributes, TraceOptions } from "./recording/signal-attributes.js";
+export type { SignalHandle } from "./recording/signal-handle.js";
 export { GEN_AI_METRIC_NAMES } from "./signals/gen-ai-metric-definitions.js";
 export type { GoldenSignal } from "./signals/golden-signals.js";
 export { GoldenSignals } from "./signals/golden-signals.js";

@@ -24,19 +24,12 @@ export { NotifierError } from "./alert-state.js";
 export type { AlertingEngineOptions } from "./alerting-engine.js";
 export { AlertingEngine } from "./alerting-engine.js";
 export type { AlertingOptions } from "./alerting-options.js";
-export {
-  alertsResponseBody,
-  createAlertingEngine,
-  DEFAULT_EVALUATION_INTERVAL_MS,
-  resolveAlertRules,
-} from "./alerting-options.js";
 export { DEFAULT_RULE_CONFIGS, DEFAULT_SLOS, defaultRules } from "./default-rules.js";
 export type { DeliveryOptions, DeliveryStats } from "./delivery-queue.js";
 export type { Duration } from "./duration.js";
 export { formatDuration, parseDuration } from "./duration.js";
 export type { RuleFileContent } from "./load-rules.js";
 export { loadRules } from "./load-rules.js";
-export { normalizeSloConfig } from "./normalize-slo.js";
 export type { AlertmanagerNotifierOptions } from "./notifiers/alertmanager-notifier.js";
 export { createAlertmanagerNotifier } from "./notifiers/alertmanager-notifier.js";
 export type { ConsoleNotifierOptions } from "./notifiers/console-notifier.js";

@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { type DiagLogger, diag as globalDiag, type HrTime, ValueType } from "@opentelemetry/api";
+import { type DiagLogger, type HrTime, ValueType } from "@opentelemetry/api";
 import { hrTime } from "@opentelemetry/core";
 import { type Resource, resourceFromAttributes } from "@opentelemetry/resources";
 import {
@@ -8,6 +8,7 @@ import {
   type MetricData,
   type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
+import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
 import { CLUSTER_WORKER_EXITS_METRIC, INSTRUMENTATION_SCOPE } from "../signals/metric-definitions.js";
 import { CLUSTER_MESSAGE_TAG, isClusterMessage, type SnapshotReport } from "./cluster-messages.js";
 import { type GaugeAggregation, mergeSnapshots, type SnapshotPart } from "./merge-snapshots.js";
@@ -32,7 +33,7 @@ export interface ClusterAggregatorOptions {
   primary?: SnapshotSource;
   /** Resource of the merged snapshot when there is no `primary`. @default the first worker's */
   resource?: Resource;
-  /** Where late workers and conflicts are reported. @default the OpenTelemetry global `diag` */
+  /** Where late workers and conflicts are reported. @default the loud default logger (`OTEL_LOG_LEVEL`; the global `diag` once one is installed) */
   diag?: DiagLogger;
 }
 
@@ -86,7 +87,7 @@ export class ClusterAggregator {
 
   constructor(options: ClusterAggregatorOptions = {}) {
     this.options = options;
-    this.diag = options.diag ?? globalDiag;
+    this.diag = options.diag ?? createTelemetryLogger();
   }
 
   /**

@@ -1,14 +1,14 @@
-import { type DiagLogger, diag as globalDiag } from "@opentelemetry/api";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import {
-  createPrometheusExporter,
-  type PrometheusExporterOptions,
-} from "../exporters/prometheus/prometheus-exporter.js";
+import type { DiagLogger } from "@opentelemetry/api";
+import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
+import { createHttpEndpoint, type HttpEndpointOptions } from "../endpoint/http-endpoint.js";
+import { createMetricsRoute } from "../exporters/prometheus/metrics-route.js";
 import type { ClusterAggregator } from "./cluster-aggregator.js";
 
 /** Options of {@link createClusterEndpoint}: those of the collector's Prometheus endpoint. */
-export interface ClusterEndpointOptions extends PrometheusExporterOptions {
-  /** Where scrape failures are reported. @default the OpenTelemetry global `diag` */
+export interface ClusterEndpointOptions extends HttpEndpointOptions {
+  /** Most scrapes served at once; more get 503 with `Retry-After: 1`. @default 16 */
+  maxConcurrentScrapes?: number;
+  /** Where scrape failures are reported. @default the loud default logger (`OTEL_LOG_LEVEL`; the global `diag` once one is installed) */
   diag?: DiagLogger;
 }
 
@@ -37,27 +37,24 @@ export function createClusterEndpoint(
   aggregator: ClusterAggregator,
   options: ClusterEndpointOptions = {},
 ): ClusterEndpoint {
-  const diag = options.diag ?? globalDiag;
-  const exporter = createPrometheusExporter(
-    {
-      serviceName: "cluster",
-      resource: resourceFromAttributes({}),
-      // Only `collect` is read by the pull endpoint; the producer is never registered anywhere.
-      producer: { collect: async () => ({ resourceMetrics: await aggregator.collect(), errors: [] }) },
+  const diag = options.diag ?? createTelemetryLogger();
+  const endpoint = createHttpEndpoint(options, (error) =>
+    diag.error(
+      `zoran-telemetrie: cluster /metrics failed: ${error instanceof Error ? error.message : String(error)}`,
+    ),
+  );
+  endpoint.addRoute(
+    "/metrics",
+    createMetricsRoute({
       collect: () => aggregator.collect(),
-      diag,
-      reportFailure: (_exporter, error) =>
-        diag.error(
-          `zoran-telemetrie: cluster /metrics failed: ${error instanceof Error ? error.message : String(error)}`,
-        ),
-    },
-    options,
+      maxConcurrentScrapes: options.maxConcurrentScrapes,
+    }),
   );
   return {
     get url() {
-      return exporter.url;
+      return endpoint.url;
     },
-    start: () => exporter.start?.() ?? Promise.resolve(),
-    shutdown: () => exporter.shutdown(),
+    start: () => endpoint.start(),
+    shutdown: () => endpoint.shutdown(),
   };
 }

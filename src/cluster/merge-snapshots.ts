@@ -1,4 +1,4 @@
-import { type Attributes, type DiagLogger, diag as globalDiag, type HrTime } from "@opentelemetry/api";
+import type { Attributes, DiagLogger, HrTime } from "@opentelemetry/api";
 import type { Resource } from "@opentelemetry/resources";
 import {
   type AggregationTemporality,
@@ -10,6 +10,7 @@ import {
   type ResourceMetrics,
   type ScopeMetrics,
 } from "@opentelemetry/sdk-metrics";
+import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
 
 /** Label the primary adds to each worker's gauge points (`worker="3"`) when gauges stay per worker. */
 export const WORKER_ATTRIBUTE = "worker";
@@ -92,7 +93,7 @@ export function mergeSnapshots(
   options: MergeSnapshotsOptions = {},
 ): ResourceMetrics {
   const gauges = options.gauges ?? "per_worker";
-  const diag = options.diag ?? globalDiag;
+  const diag = options.diag ?? createTelemetryLogger();
   const scopes = new Map<string, { scope: ScopeMetrics["scope"]; metrics: Map<string, MetricAccumulator> }>();
 
   for (const part of parts) {

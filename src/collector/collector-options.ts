@@ -1,38 +1,19 @@
 import type { Attributes, DiagLogger } from "@opentelemetry/api";
+import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { AlertingOptions } from "../alerting/alerting-options.js";
 import type { ClusterAggregator } from "../cluster/cluster-aggregator.js";
+import type { HttpEndpointOptions } from "../endpoint/http-endpoint.js";
 import type { ConsoleExporterOptions } from "../exporters/console/console-exporter.js";
 import type { CsvExporterOptions } from "../exporters/csv/csv-exporter.js";
+import type { ExporterName } from "../exporters/exporter-registry.js";
 import type { JsonExporterOptions } from "../exporters/json/json-exporter.js";
 import type { OtlpExporterOptions } from "../exporters/otlp/otlp-exporter-options.js";
 import type { ProbeResource } from "../signals/label-values.js";
 
-/** Names of the exporters a collector can run. */
-export type ExporterName = "prometheus" | "otlp" | "json" | "csv" | "console" | "none";
-
-/** Options of the Prometheus endpoint. */
-export interface PrometheusEndpointOptions {
-  /** TCP port of `/metrics`; 0 picks a free one (read it back from `collector.url`). @default 9464 */
-  port?: number;
-  /** Address to bind. @default "127.0.0.1" (never all interfaces unless told) */
-  host?: string;
-  /** When set, requests must carry `Authorization: Bearer <token>` (compared in constant time). */
-  bearerToken?: string;
-  /**
-   * When set, requests must carry `Authorization: Basic` with these credentials (compared in
-   * constant time). With `bearerToken` too, either one is accepted.
-   */
-  basicAuth?: { readonly username: string; readonly password: string };
-  /** Serve HTTPS with this PEM key and certificate instead of plain HTTP. */
-  tls?: { readonly key: string | Buffer; readonly cert: string | Buffer };
-  /** Longest time a request may take to arrive whole, in milliseconds (slowloris guard). @default 10000 */
-  requestTimeoutMs?: number;
-  /** Longest time the headers (and TLS handshake) may take, in milliseconds. @default 5000 */
-  headersTimeoutMs?: number;
+/** Options of the Prometheus endpoint (the collector's HTTP server: `/metrics`, live page, alerts). */
+export interface PrometheusEndpointOptions extends HttpEndpointOptions {
   /** Most scrapes served at once; more get 503 with `Retry-After: 1`. @default 16 */
   maxConcurrentScrapes?: number;
-  /** Most open connections to the endpoint; more are refused. @default 256 */
-  maxConnections?: number;
 }
 
 /** Options of the automatic saturation probes. */
@@ -52,6 +33,8 @@ export interface WindowOptions {
   /** Most series kept (each costs a fixed ring; see docs/alerting.md). @default 1000 */
   maxSeries?: number;
 }
+
+export type { ExporterName };
 
 /**
  * Options of a {@link TelemetryCollector}. Options given in code win over the standard
@@ -105,28 +88,17 @@ export interface TelemetryCollectorOptions {
    * alerting see the whole group). Workers use `reportToPrimary()` from `zoran-telemetrie/cluster`.
    */
   cluster?: ClusterAggregator;
-  /** Where problems are reported. @default OpenTelemetry's global `diag` */
+  /**
+   * Where problems are reported. @default loud: each distinct warning or error once on stderr
+   * (at or above `OTEL_LOG_LEVEL`, default `info`), or the global `diag` when the application
+   * installed a diag logger
+   */
   diag?: DiagLogger;
+  /**
+   * More OpenTelemetry span processors for the spans of `trace()` and the instrumentation (e.g.
+   * the application's own exporter, or an in-memory one in tests), beside the exporters' own.
+   */
+  spanProcessors?: readonly SpanProcessor[];
   /** Flush budget of `shutdown()`, in milliseconds. @default 5000 */
   shutdownTimeoutMs?: number;
-}
-
-/** Reads a port number from an environment variable, or undefined when unset or invalid. */
-export function envPort(name: string): number | undefined {
-  const raw = process.env[name]?.trim();
-  if (!raw) return undefined;
-  const port = Number(raw);
-  return Number.isInteger(port) && port >= 0 && port <= 65535 ? port : undefined;
-}
-
-/** Reads a boolean environment variable the OpenTelemetry way (only "true", case-insensitive, is true). */
-export function envFlag(name: string): boolean {
-  return process.env[name]?.trim().toLowerCase() === "true";
-}
-
-/** Normalises the `exporter` option to a list without duplicates or "none". */
-export function exporterList(exporter: TelemetryCollectorOptions["exporter"]): ExporterName[] {
-  const list =
-    exporter === undefined ? ["prometheus" as const] : Array.isArray(exporter) ? exporter : [exporter];
-  return [...new Set(list as ExporterName[])].filter((name) => name !== "none");
 }

@@ -1,6 +1,6 @@
 import type { DiagLogger } from "@opentelemetry/api";
 import type { Resource } from "@opentelemetry/resources";
-import type { MetricProducer, MetricReader, ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 
 /**
@@ -12,11 +12,10 @@ export interface ExporterSetup {
   readonly serviceName: string;
   /** The OpenTelemetry resource every signal is exported with. */
   readonly resource: Resource;
-  /** The golden-signal store as an OpenTelemetry `MetricProducer`: give it to any `MetricReader`. */
-  readonly producer: MetricProducer;
   /**
-   * A fresh cumulative snapshot of every metric (the store and the users' OpenTelemetry
-   * instruments). Usable once the collector's constructor has returned.
+   * A fresh cumulative snapshot of every metric: the one snapshot source (the store, the users'
+   * OpenTelemetry instruments and, in a cluster primary, the workers). Usable once the
+   * collector's constructor has returned.
    */
   collect(): Promise<ResourceMetrics>;
   /** Where failures are reported: never throw into the host application. */
@@ -32,8 +31,6 @@ export interface ExporterSetup {
 export interface TelemetryExporter {
   /** Short name used in errors and self-metrics, e.g. `prometheus`, `otlp`, `json`. */
   readonly name: string;
-  /** Registered with the collector's `MeterProvider` (e.g. a periodic OTLP reader). */
-  readonly metricReader?: MetricReader;
   /** Registered with the collector's `TracerProvider` (e.g. a batch OTLP span processor). */
   readonly spanProcessor?: SpanProcessor;
   /** Begins listening or pushing. A rejection makes `collector.start()` reject with it. */

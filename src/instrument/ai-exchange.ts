@@ -1,6 +1,6 @@
 import { type Attributes, diag, type Span, SpanKind } from "@opentelemetry/api";
-import type { TelemetryCollector } from "../collector/telemetry-collector.js";
 import { scrubValue } from "../privacy/scrub-value.js";
+import type { Recorder } from "../recording/recorder.js";
 import { GoldenSignals } from "../signals/golden-signals.js";
 import type { ErrorType } from "../signals/label-values.js";
 import { type AiUsage, readAiUsage, StreamUsage } from "./ai-usage.js";
@@ -198,12 +198,7 @@ export class AiExchange {
   }
 
   /** @internal Records the golden signals (inside the exchange's `trace()`), the span attributes and the GenAI metrics. */
-  finish(
-    collector: TelemetryCollector,
-    span: Span,
-    thrownType: ErrorType | undefined,
-    crashed: boolean,
-  ): void {
+  finish(collector: Recorder, span: Span, thrownType: ErrorType | undefined, crashed: boolean): void {
     if (thrownType !== undefined) this.errorType = thrownType;
     const seconds = (performance.now() - this.startMs) / 1000;
     if (this.inputTokens !== undefined)
@@ -296,7 +291,7 @@ export class AiExchange {
  *   async (ex) => ex.response(await openai.chat.completions.create(ex.request(body))));
  */
 export async function exchange<T>(
-  collector: TelemetryCollector,
+  collector: Recorder,
   options: AiExchangeOptions,
   fn: (ex: AiExchange) => T | Promise<T>,
 ): Promise<T> {

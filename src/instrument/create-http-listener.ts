@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { TelemetryCollector } from "../collector/telemetry-collector.js";
+import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
 import { observeNodeRequest } from "./observe-node-request.js";
 
@@ -26,7 +26,7 @@ export interface HttpListenerOptions {
  * }));
  */
 export function createHttpListener<Req extends IncomingMessage, Res extends ServerResponse>(
-  collector: TelemetryCollector,
+  collector: Recorder,
   listener: (req: Req, res: Res) => unknown,
   options: HttpListenerOptions = {},
 ): (req: Req, res: Res) => void {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { TelemetryCollector } from "../collector/telemetry-collector.js";
+import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
 import { observeNodeRequest } from "./observe-node-request.js";
 
@@ -41,7 +41,7 @@ export type ExpressMiddleware = (
  * app.get("/users/:id", handler);
  */
 export function expressMiddleware(
-  collector: TelemetryCollector,
+  collector: Recorder,
   options: ExpressMiddlewareOptions = {},
 ): ExpressMiddleware {
   const routeOf = options.route ?? expressRoute;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { TelemetryCollector } from "../collector/telemetry-collector.js";
+import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
 import { type NodeRequestObservation, observeNodeRequest } from "./observe-node-request.js";
 
@@ -51,7 +51,7 @@ export type FastifyTelemetryPlugin = (
  * app.get("/users/:id", handler);
  */
 export function fastifyPlugin(
-  collector: TelemetryCollector,
+  collector: Recorder,
   options: FastifyPluginOptions = {},
 ): FastifyTelemetryPlugin {
   const observations = new WeakMap<IncomingMessage, NodeRequestObservation>();

@@ -1,5 +1,5 @@
 import type { Attributes, Histogram } from "@opentelemetry/api";
-import type { TelemetryCollector } from "../collector/telemetry-collector.js";
+import type { Recorder } from "../recording/recorder.js";
 import {
   GEN_AI_DURATION_BOUNDS_SECONDS,
   GEN_AI_FIRST_CHUNK_BOUNDS_SECONDS,
@@ -39,10 +39,10 @@ export interface GenAiInstruments {
   readonly timeToFirstChunk: Histogram<Attributes> | undefined;
 }
 
-const INSTRUMENTS = new WeakMap<TelemetryCollector, GenAiInstruments>();
+const INSTRUMENTS = new WeakMap<Recorder, GenAiInstruments>();
 
 /** The collector's GenAI instruments, created on first use with the advised buckets. */
-export function genAiInstruments(collector: TelemetryCollector): GenAiInstruments {
+export function genAiInstruments(collector: Recorder): GenAiInstruments {
   let instruments = INSTRUMENTS.get(collector);
   if (instruments !== undefined) return instruments;
   const mode = genAiSemconvMode();

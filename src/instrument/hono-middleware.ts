@@ -1,6 +1,6 @@
 import { IncomingMessage, ServerResponse } from "node:http";
-import { diag } from "@opentelemetry/api";
-import type { TelemetryCollector } from "../collector/telemetry-collector.js";
+
+import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
 import { countResponseBody } from "./count-response-body.js";
 import { normalizeMethod } from "./http-semantics.js";
@@ -54,10 +54,7 @@ export interface HonoMiddlewareOptions {
  * app.use(honoMiddleware(collector));
  * app.get("/users/:id", (c) => c.json({ ok: true }));
  */
-export function honoMiddleware(
-  collector: TelemetryCollector,
-  options: HonoMiddlewareOptions = {},
-): HonoMiddleware {
+export function honoMiddleware(collector: Recorder, options: HonoMiddlewareOptions = {}): HonoMiddleware {
   return async function zoranTelemetrie(c, next) {
     const env = c.env as { incoming?: unknown; outgoing?: unknown } | undefined;
     let route: string | undefined;
@@ -87,7 +84,7 @@ export function honoMiddleware(
         options.exchange,
       );
     } catch (error) {
-      diag.warn(`zoran-telemetrie: Hono instrumentation skipped a request: ${String(error)}`);
+      collector.diag.warn(`zoran-telemetrie: Hono instrumentation skipped a request: ${String(error)}`);
       return next();
     }
     let crashed = false;
@@ -110,7 +107,7 @@ export function honoMiddleware(
         try {
           c.res = countResponseBody(c.res, (bytes) => request.responseBytes(bytes));
         } catch (error) {
-          diag.debug(`zoran-telemetrie: Hono response size not measured: ${String(error)}`);
+          collector.diag.debug(`zoran-telemetrie: Hono response size not measured: ${String(error)}`);
         }
       }
     }

@@ -1,6 +1,6 @@
-import { diag, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import type { TelemetryCollector } from "../collector/telemetry-collector.js";
+import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { scrubValue } from "../privacy/scrub-value.js";
+import type { Recorder } from "../recording/recorder.js";
 import { GoldenSignals } from "../signals/golden-signals.js";
 import type { ErrorType, Exchange } from "../signals/label-values.js";
 import { countResponseBody } from "./count-response-body.js";
@@ -43,7 +43,7 @@ export interface FetchInstrumentationOptions {
  * const res = await tracedFetch("http://agent-b.internal/answer", { method: "POST", body });
  */
 export function instrumentFetch(
-  collector: TelemetryCollector,
+  collector: Recorder,
   options: FetchInstrumentationOptions = {},
 ): typeof fetch {
   const base = options.fetch;
@@ -53,7 +53,7 @@ export function instrumentFetch(
     try {
       call = startCall(collector, options, input, init);
     } catch (error) {
-      diag.warn(`zoran-telemetrie: fetch instrumentation skipped a call: ${String(error)}`);
+      collector.diag.warn(`zoran-telemetrie: fetch instrumentation skipped a call: ${String(error)}`);
     }
     if (call === undefined) return fetchImpl(input, init);
     let response: Response;
@@ -71,7 +71,9 @@ export function instrumentFetch(
       call.end(response.status, clientErrorType(response.status));
       return countResponseBody(response, (bytes) => call.responseBytes(bytes));
     } catch (error) {
-      diag.warn(`zoran-telemetrie: fetch instrumentation could not observe a response: ${String(error)}`);
+      collector.diag.warn(
+        `zoran-telemetrie: fetch instrumentation could not observe a response: ${String(error)}`,
+      );
       return response;
     }
   };
@@ -83,7 +85,7 @@ export function instrumentFetch(
  * a function that puts the original back.
  */
 export function instrumentGlobalFetch(
-  collector: TelemetryCollector,
+  collector: Recorder,
   options: Omit<FetchInstrumentationOptions, "fetch"> = {},
 ): () => void {
   const original = globalThis.fetch;
@@ -95,7 +97,7 @@ export function instrumentGlobalFetch(
 }
 
 interface FetchCall {
-  readonly parent: ReturnType<TelemetryCollector["contextManager"]["active"]>;
+  readonly parent: ReturnType<Recorder["contextManager"]["active"]>;
   readonly span: Span;
   readonly headers: Headers;
   end(statusCode: number, errorType: ErrorType | undefined): void;
@@ -103,7 +105,7 @@ interface FetchCall {
 }
 
 function startCall(
-  collector: TelemetryCollector,
+  collector: Recorder,
   options: FetchInstrumentationOptions,
   input: string | URL | Request,
   init: RequestInit | undefined,

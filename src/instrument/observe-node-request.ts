@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { type Context, diag } from "@opentelemetry/api";
-import type { TelemetryCollector } from "../collector/telemetry-collector.js";
+import type { Context } from "@opentelemetry/api";
+import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
 import { normalizeMethod } from "./http-semantics.js";
 import { ServerRequest } from "./server-request.js";
@@ -39,7 +39,7 @@ const SOCKET_MARKS = new WeakMap<Socket, { read: number; written: number }>();
  * caller then runs the handler without telemetry.
  */
 export function observeNodeRequest(
-  collector: TelemetryCollector,
+  collector: Recorder,
   req: IncomingMessage,
   res: ServerResponse,
   options: NodeRequestObserverOptions,
@@ -80,7 +80,7 @@ export function observeNodeRequest(
       },
     };
   } catch (error) {
-    diag.warn(`zoran-telemetrie: HTTP server instrumentation skipped a request: ${String(error)}`);
+    collector.diag.warn(`zoran-telemetrie: HTTP server instrumentation skipped a request: ${String(error)}`);
     return undefined;
   }
 }

@@ -1,6 +1,6 @@
 import { type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import type { TelemetryCollector } from "../collector/telemetry-collector.js";
 import { scrubValue } from "../privacy/scrub-value.js";
+import type { Recorder } from "../recording/recorder.js";
 import { GoldenSignals } from "../signals/golden-signals.js";
 import type { Exchange } from "../signals/label-values.js";
 import { serverErrorType } from "./http-semantics.js";
@@ -43,7 +43,7 @@ export class ServerRequest {
   private operation: string | undefined;
 
   constructor(
-    private readonly collector: TelemetryCollector,
+    private readonly collector: Recorder,
     /** Normalized method (`GET`, ..., `_OTHER`). */
     private readonly method: string,
     headers: HeaderSource,

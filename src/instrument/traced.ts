@@ -1,4 +1,4 @@
-import type { TelemetryCollector } from "../collector/telemetry-collector.js";
+import type { Recorder } from "../recording/recorder.js";
 import { type WrapOptions, wrap } from "./wrap.js";
 
 /** Options of the {@link traced} decorator. */
@@ -17,7 +17,7 @@ export interface TracedOptions extends WrapOptions {
  *   async plan(request: TripRequest) { ... }
  * }
  */
-export function traced(collector: TelemetryCollector, options: TracedOptions = {}) {
+export function traced(collector: Recorder, options: TracedOptions = {}) {
   return function decorate<This, Args extends unknown[], Return>(
     method: (this: This, ...args: Args) => Return,
     context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Return>,

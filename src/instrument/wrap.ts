@@ -1,5 +1,6 @@
 import type { Context } from "@opentelemetry/api";
-import type { TelemetryCollector, TraceOptions } from "../collector/telemetry-collector.js";
+import type { Recorder } from "../recording/recorder.js";
+import type { TraceOptions } from "../recording/signal-attributes.js";
 
 /** Options of {@link wrap}: those of `collector.trace()`. */
 export type WrapOptions = TraceOptions;
@@ -37,7 +38,7 @@ interface OpenIteration {
  * });
  */
 export function wrap<F extends AnyFunction>(
-  collector: TelemetryCollector,
+  collector: Recorder,
   name: string,
   fn: F,
   options?: WrapOptions,
@@ -91,7 +92,7 @@ export function wrap<F extends AnyFunction>(
  * returned as `trace()` returns it.
  */
 function callTraced(
-  collector: TelemetryCollector,
+  collector: Recorder,
   name: string,
   options: WrapOptions | undefined,
   body: () => unknown,
@@ -133,7 +134,7 @@ class TracedIterator {
   constructor(
     private readonly open: () => OpenIteration,
     private readonly isAsync: boolean,
-    private readonly collector: TelemetryCollector,
+    private readonly collector: Recorder,
   ) {
     if (isAsync) {
       Object.defineProperty(this, Symbol.asyncIterator, { value: () => this });

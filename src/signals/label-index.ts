@@ -21,9 +21,9 @@ export function outcomeIndex(value: unknown): number {
   return -1;
 }
 
-/** Position in {@link ERROR_TYPES}; not given is `other` (5). */
+/** Position in {@link ERROR_TYPES}; not given is `other`. */
 export function errorTypeIndex(value: unknown): number {
-  if (value === undefined) return 5;
+  if (value === undefined) return ERROR_TYPE_OTHER;
   if (typeof value !== "string") return -1;
   return (ERROR_TYPES as readonly string[]).indexOf(value);
 }
@@ -52,7 +52,7 @@ export const ERROR_TYPE_OTHER = ERROR_TYPES.indexOf("other");
  * out its slot arrays, and builds each series' labels, by these same functions.
  *
  *   requests/latency: slot = exchange * 2 + outcome      (6 slots)
- *   errors:           slot = exchange * 6 + error_type   (18 slots)
+ *   errors:           slot = exchange * 7 + error_type   (21 slots)
  *   tokens/bytes:     slot = exchange * 3 + direction    (9 slots)
  */
 

@@ -14,13 +14,18 @@ export type Exchange = (typeof EXCHANGES)[number];
 export const OUTCOMES = Object.freeze(["ok", "error"] as const);
 export type Outcome = (typeof OUTCOMES)[number];
 
-/** Why an operation failed: a closed set, `other` for anything else. */
+/**
+ * Why an operation failed: a closed set, `other` for anything else. `provider_error` (turn 2) is
+ * an upstream failure (a provider 5xx, a cut connection), kept apart from `crash`, which is an
+ * exception of the caller's own code.
+ */
 export const ERROR_TYPES = Object.freeze([
   "invalid_response",
   "unjustified_refusal",
   "crash",
   "timeout",
   "rate_limited",
+  "provider_error",
   "other",
 ] as const);
 export type ErrorType = (typeof ERROR_TYPES)[number];

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { diag } from "@opentelemetry/api";
 import type { AlertState } from "../alerting/alert-state.js";
-import type { RouteHandler } from "../exporters/prometheus/prometheus-exporter.js";
+import type { RouteHandler } from "../endpoint/route-handler.js";
 import type { WindowStore } from "../window/window-store.js";
 import { LivePointCache } from "./live-point-cache.js";
 import { buildLiveSnapshot, type LiveFilter, type LiveSnapshot } from "./live-snapshot.js";
@@ -231,18 +231,19 @@ function createAssetHandler(asset: Asset): RouteHandler {
 }
 
 /**
- * The folder of this module: `src/web/` in the sources, `dist/` in the built package. The
- * CommonJS build has `__dirname` and an empty `import.meta`; the ESM build the reverse (there,
- * esbuild's `require` shim is a function without `resolve`, so `require` cannot tell them apart).
+ * The folder of this module: `src/web/` in the sources, `dist/` in the built package (every
+ * bundle lives directly in `dist/`). `import.meta.url` in both builds: the CommonJS one gets it
+ * from tsup's `shims` (built from `__filename`). Testing `typeof require` instead picked the ESM
+ * build's `__require` bundler shim, which has no `.resolve`: uPlot answered 500 (issue 12).
  */
 function moduleFolder(): string {
-  return typeof __dirname === "string" ? __dirname : dirname(fileURLToPath(import.meta.url));
+  return dirname(fileURLToPath(import.meta.url));
 }
 
 /**
  * Where the page's own script and style are: `assets/` next to this module, i.e.
  * `src/web/assets/` in the sources and `dist/assets/` in the built package (the build copies
- * them there; every bundle of the package lives directly in `dist/`).
+ * them there).
  */
 function assetsFolder(): string {
   return join(moduleFolder(), "assets");
@@ -250,9 +251,7 @@ function assetsFolder(): string {
 
 /** Reads a file of an installed package, resolved from this module like an import would be. */
 function readModuleFile(specifier: string): Promise<Buffer> {
-  return Promise.resolve().then(() =>
-    readFile(createRequire(join(moduleFolder(), "live-page-routes.js")).resolve(specifier)),
-  );
+  return Promise.resolve().then(() => readFile(createRequire(import.meta.url).resolve(specifier)));
 }
 
 function send(

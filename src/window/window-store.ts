@@ -1,5 +1,6 @@
-import { diag } from "@opentelemetry/api";
+import type { DiagLogger } from "@opentelemetry/api";
 import { DataPointType, type MetricData, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
 import { GEN_AI_METRIC_NAMES } from "../signals/gen-ai-metric-definitions.js";
 import {
   ERRORS_METRIC,
@@ -12,7 +13,7 @@ import {
   TIME_TO_FIRST_TOKEN_METRIC,
   TOKENS_METRIC,
 } from "../signals/metric-definitions.js";
-import { histogramQuantile, histogramShareAbove } from "./histogram-quantile.js";
+import { histogramQuantile, histogramShareAbove } from "../snapshot/histogram-quantile.js";
 import { type LabelMatcher, type LabelSet, labelSetKey, matchesLabels, pickLabels } from "./label-matcher.js";
 import {
   type SignalSelector,
@@ -43,6 +44,8 @@ export interface WindowStoreOptions extends WindowTierOptions {
   readonly clock?: () => number;
   /** Series kept at most; series beyond are ignored and reported once through `diag`. @default 10000 */
   readonly maxSeries?: number;
+  /** Where problems are reported. @default the loud default logger (see `createTelemetryLogger`) */
+  readonly diag?: DiagLogger;
 }
 
 /**
@@ -146,6 +149,7 @@ export class WindowStore {
   private readonly tiers: Tier[];
   private readonly series = new Map<string, Series>();
   private readonly clock: () => number;
+  private readonly diag: DiagLogger;
   private readonly maxSeries: number;
   private warnedFull = false;
   private firstIngest: number | undefined;
@@ -164,6 +168,7 @@ export class WindowStore {
       return { intervalMs, slots, epochs: new Float64Array(slots).fill(-1), current: -1 };
     });
     this.clock = options.clock ?? Date.now;
+    this.diag = options.diag ?? createTelemetryLogger();
     this.maxSeries = options.maxSeries ?? 10_000;
   }
 
@@ -514,7 +519,9 @@ export class WindowStore {
     if (existing === undefined && this.series.size >= this.maxSeries) {
       if (!this.warnedFull) {
         this.warnedFull = true;
-        diag.warn(`zoran-telemetrie WindowStore: more than ${this.maxSeries} series; new series are ignored`);
+        this.diag.warn(
+          `zoran-telemetrie WindowStore: more than ${this.maxSeries} series; new series are ignored`,
+        );
       }
       return undefined;
     }

@@ -6,6 +6,8 @@
  * `{"url": ...}` once every worker has recorded, then `{"done": "kill 2"}` after each command read
  * on stdin (`kill <index>`: SIGKILL or terminate(), no final report; `stop <index> <n>`: the worker
  * records n more operations and stops with a final report).
+ * With a third argument, an OTLP endpoint URL, the primary is a collector with `cluster` and
+ * `exporter: "otlp"` instead (no pull endpoint): its OTLP pushes must carry the workers' totals.
  */
 import cluster from "node:cluster";
 import { createInterface } from "node:readline";
@@ -23,15 +25,30 @@ interface Handle {
   send(message: unknown): void;
 }
 
-const primary = new TelemetryCollector({
-  serviceName: "cluster-test",
-  exporter: "none",
-  saturation: { intervalMs: 60_000 },
-});
+const otlpEndpoint = process.argv[4];
+let aggregator: ClusterAggregator;
+let primary: TelemetryCollector;
+if (otlpEndpoint === undefined) {
+  primary = new TelemetryCollector({
+    serviceName: "cluster-test",
+    exporter: "none",
+    saturation: { intervalMs: 60_000 },
+  });
+  aggregator = new ClusterAggregator({ primary });
+} else {
+  // The collector merges the workers into its own collection: every exporter, OTLP included.
+  aggregator = new ClusterAggregator();
+  primary = new TelemetryCollector({
+    serviceName: "cluster-test",
+    exporter: "otlp",
+    otlp: { endpoint: otlpEndpoint, protocol: "http/protobuf", intervalMs: 500 },
+    saturation: false,
+    cluster: aggregator,
+  });
+}
 await primary.start();
-const aggregator = new ClusterAggregator({ primary });
 const endpoint = createClusterEndpoint(aggregator, { port: 0, host: "127.0.0.1" });
-await endpoint.start();
+if (otlpEndpoint === undefined) await endpoint.start();
 
 const handles = new Map<number, Handle>();
 const ready = new Set<number>();
@@ -42,7 +59,7 @@ const onReady = (message: unknown) => {
   ready.add(index);
   if (ready.size === count && !announced) {
     announced = true;
-    console.log(JSON.stringify({ url: endpoint.url }));
+    console.log(JSON.stringify({ url: endpoint.url ?? "" }));
   }
 };
 

@@ -174,11 +174,11 @@ describe("Prometheus endpoint security", () => {
     );
   });
 
-  it("serves nothing, and reports why, when asked for auth with an empty secret", async () => {
+  it("serves nothing, and says why, when asked for auth with an empty secret: start() rejects", async () => {
     for (const prometheus of [{ bearerToken: "" }, { basicAuth: { username: "u", password: "" } }]) {
       const diag = recordingDiag();
-      const collector = await started({ prometheus, diag });
-      expect(collector.url).toBeUndefined();
+      await expect(started({ prometheus, diag })).rejects.toThrow(/bearerToken|basicAuth/);
+      expect(collectors.at(-1)!.url).toBeUndefined();
       expect(diag.errors.join("\n")).toMatch(/prometheus exporter failed: .*(bearerToken|basicAuth)/);
     }
   });

@@ -1,40 +1,26 @@
-import type { Attributes } from "@opentelemetry/api";
-import { MeterProvider, MetricReader, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
-import {
-  ERRORS_METRIC,
-  EXCHANGE_SIZE_METRIC,
-  INSTRUMENTATION_SCOPE,
-  LATENCY_BOUNDS_SECONDS,
-  LATENCY_METRIC,
-  REQUESTS_METRIC,
-  SATURATION_METRIC,
-  TOKENS_METRIC,
-} from "../../src/signals/metric-definitions.js";
-
-class ManualReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
+import { diag } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { MeterProvider, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import { GoldenSignalStore } from "../../src/recording/golden-signal-store.js";
+import type { SignalAttributes } from "../../src/recording/signal-attributes.js";
+import { SignalRecorder } from "../../src/recording/signal-recorder.js";
+import { GoldenSignals } from "../../src/signals/golden-signals.js";
+import { SnapshotSource } from "../../src/snapshot/snapshot-source.js";
 
 /**
- * The golden-signal instruments on a plain OpenTelemetry MeterProvider (same names, units,
- * bounds and scope as the collector's store), for tests that need real cumulative snapshots.
+ * The collector's real recording kernel (golden-signal store, recorder, snapshot source) without
+ * ports and timers, for window and alerting tests that need real cumulative snapshots.
  */
 export function createGoldenSignalMeter() {
-  const reader = new ManualReader();
-  const provider = new MeterProvider({ readers: [reader] });
-  const meter = provider.getMeter(INSTRUMENTATION_SCOPE.name, INSTRUMENTATION_SCOPE.version);
-  const latency = meter.createHistogram(LATENCY_METRIC.name, {
-    unit: LATENCY_METRIC.unit,
-    advice: { explicitBucketBoundaries: [...LATENCY_BOUNDS_SECONDS] },
-  });
-  const requests = meter.createCounter(REQUESTS_METRIC.name);
-  const errors = meter.createCounter(ERRORS_METRIC.name);
-  const tokens = meter.createCounter(TOKENS_METRIC.name, { unit: TOKENS_METRIC.unit });
-  const bytes = meter.createCounter(EXCHANGE_SIZE_METRIC.name, { unit: EXCHANGE_SIZE_METRIC.unit });
-  const saturation = meter.createGauge(SATURATION_METRIC.name, { unit: SATURATION_METRIC.unit });
+  const store = new GoldenSignalStore({ resource: resourceFromAttributes({}), cardinalityLimit: 2000, diag });
+  const source = new SnapshotSource({ store, cardinalityLimit: 2000, diag });
+  const provider = new MeterProvider({ readers: [source.reader] });
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  const recorder = new SignalRecorder({ store, contextManager, tracer: undefined, disabled: false });
+  const record = recorder.recordSignal.bind(recorder);
   return {
-    /** One completed operation, counted the way the collector does outside `trace()`. */
+    /** One completed operation, recorded through `recordSignal()` outside `trace()`. */
     operation(options: {
       seconds: number;
       error?: number;
@@ -44,18 +30,20 @@ export function createGoldenSignalMeter() {
     }): void {
       const base = { operation: options.operation ?? "none", exchange: options.exchange ?? "none" };
       const error = options.error ?? 0;
-      const outcome = error > 0 ? "error" : "ok";
-      latency.record(options.seconds, { ...base, outcome });
-      requests.add(1, { ...base, outcome });
-      if (error > 0) errors.add(error, { ...base, error_type: options.errorType ?? "other" });
+      record(GoldenSignals.LATENCY, options.seconds, { ...base, outcome: error > 0 ? "error" : "ok" });
+      record(GoldenSignals.ERROR_RATE, error, { ...base, error_type: options.errorType ?? "other" });
     },
-    tokens: (count: number, attributes: Attributes) => tokens.add(count, attributes),
-    bytes: (count: number, attributes: Attributes) => bytes.add(count, attributes),
-    saturation: (ratio: number, resource: string) => saturation.record(ratio, { resource }),
+    tokens: (count: number, attributes: SignalAttributes) =>
+      record(GoldenSignals.TRAFFIC, count, { ...attributes, kind: "tokens" }),
+    bytes: (count: number, attributes: SignalAttributes) =>
+      record(GoldenSignals.TRAFFIC, count, { ...attributes, kind: "bytes" }),
+    saturation: (ratio: number, resource: string) => record(GoldenSignals.SATURATION, ratio, { resource }),
     async collect(): Promise<ResourceMetrics> {
-      const { resourceMetrics } = await reader.collect();
-      return resourceMetrics;
+      return source.collect();
     },
-    shutdown: () => provider.shutdown(),
+    async shutdown(): Promise<void> {
+      await provider.shutdown();
+      contextManager.disable();
+    },
   };
 }

@@ -5,7 +5,7 @@ import {
   type Histogram,
   type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
-import { estimateQuantile } from "../csv/histogram-quantile.js";
+import { histogramQuantile } from "../../snapshot/histogram-quantile.js";
 import { PeriodicSnapshotTask } from "../json/periodic-snapshot-task.js";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, positive, resolveExportIntervalMs } from "../otlp/export-interval.js";
 import type { ExporterFactory, TelemetryExporter } from "../telemetry-exporter.js";
@@ -73,8 +73,8 @@ export function formatConsoleSnapshot(snapshot: ResourceMetrics): string {
             min: h.min,
             max: h.max,
           };
-          const p50 = estimateQuantile(layout, 0.5);
-          const p99 = estimateQuantile(layout, 0.99);
+          const p50 = histogramQuantile(0.5, layout.boundaries, layout.counts, layout);
+          const p99 = histogramQuantile(0.99, layout.boundaries, layout.counts, layout);
           out += `${series} count=${h.count} sum=${h.sum ?? ""} p50=${p50 ?? ""} p99=${p99 ?? ""}\n`;
         } else if (metric.dataPointType !== DataPointType.EXPONENTIAL_HISTOGRAM) {
           out += `${series} ${String(point.value)}\n`;

@@ -16,7 +16,7 @@ import {
   SATURATION_METRIC,
   TOKENS_METRIC,
 } from "../../signals/metric-definitions.js";
-import { estimateQuantile } from "./histogram-quantile.js";
+import { histogramQuantile } from "../../snapshot/histogram-quantile.js";
 
 /**
  * The columns of the CSV format, in order (documented in `docs/formats.md`).
@@ -122,7 +122,7 @@ function formatRow(service: string, scope: string, metric: MetricData, point: Da
       formatNumber(h.sum),
       formatNumber(h.min),
       formatNumber(h.max),
-      ...QUANTILES.map((q) => formatNumber(estimateQuantile(layout, q))),
+      ...QUANTILES.map((q) => formatNumber(histogramQuantile(q, layout.boundaries, layout.counts, layout))),
     ];
   } else if (metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) {
     // Quantiles of exponential histograms are left empty: the store never emits them.

@@ -9,6 +9,7 @@ import { CompressionAlgorithm, type OTLPExporterNodeConfigBase } from "@opentele
 import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { ExporterFactory, ExporterSetup, TelemetryExporter } from "../telemetry-exporter.js";
+import { DeltaTemporality } from "./delta-temporality.js";
 import { FailureReportingMetricExporter } from "./failure-reporting-metric-exporter.js";
 import {
   type OtlpExporterOptions,
@@ -25,8 +26,9 @@ const MAX_SPAN_DELAY_MS = 5_000;
  * The OTLP exporter: metrics and the spans of `trace()` pushed to an OpenTelemetry receiver
  * over HTTP, as protobuf or JSON, by the official `@opentelemetry/exporter-*-otlp-*` packages.
  *
- * - Metrics: a `PeriodicExportingMetricReader` fed by the store's `MetricProducer`, cumulative,
- *   every `intervalMs`. Each export retries with backoff on 429/502/503/504 and network errors,
+ * - Metrics: a `PeriodicExportingMetricReader` fed by the collector's snapshot source (the same
+ *   snapshot as `/metrics`, cluster workers included), cumulative (or delta on request), every
+ *   `intervalMs`. Each export retries with backoff on 429/502/503/504 and network errors,
  *   honouring `Retry-After`, within `timeoutMs`; a failed export is reported and not queued,
  *   since the next cumulative snapshot carries everything.
  * - Spans: a `BatchSpanProcessor` (bounded queue) over a {@link RetainingSpanExporter} that keeps
@@ -47,9 +49,23 @@ export const createOtlpExporter: ExporterFactory<OtlpExporterOptions> = (setup, 
         exporter: new FailureReportingMetricExporter(createMetricExporter(config), report),
         exportIntervalMillis: config.intervalMs,
         exportTimeoutMillis: config.timeoutMs,
-        metricProducers: [setup.producer],
       })
     : undefined;
+  if (metricReader !== undefined) {
+    // Fed by the collector's one snapshot source (store, SDK instruments, cluster workers), not
+    // registered with the MeterProvider: OTLP sees exactly what /metrics sees. Binding the
+    // reader starts its export timer.
+    const delta =
+      config.temporality === "delta" || config.temporality === "lowmemory"
+        ? new DeltaTemporality()
+        : undefined;
+    metricReader.setMetricProducer({
+      collect: async () => {
+        const snapshot = await setup.collect();
+        return { resourceMetrics: delta === undefined ? snapshot : delta.convert(snapshot), errors: [] };
+      },
+    });
+  }
 
   const retaining = config.traces
     ? new RetainingSpanExporter(createTraceExporter(config), {
@@ -76,7 +92,6 @@ export const createOtlpExporter: ExporterFactory<OtlpExporterOptions> = (setup, 
   let shutdown: Promise<void> | undefined;
   const exporter: TelemetryExporter = {
     name,
-    ...(metricReader ? { metricReader } : {}),
     ...(spanProcessor ? { spanProcessor } : {}),
     async start() {
       if (retaining !== undefined && retryTimer === undefined) {

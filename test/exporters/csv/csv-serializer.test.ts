@@ -3,7 +3,13 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { CSV_COLUMNS, serializeCsv } from "../../../src/exporters/csv/csv-serializer.js";
-import { estimateQuantile } from "../../../src/exporters/csv/histogram-quantile.js";
+import { histogramQuantile } from "../../../src/snapshot/histogram-quantile.js";
+
+const estimateQuantile = (
+  layout: { boundaries: number[]; counts: number[]; min?: number; max?: number },
+  q: number,
+) => histogramQuantile(q, layout.boundaries, layout.counts, layout);
+
 import { FORMULA_OPERATION, fixedSnapshot, TRICKY_OPERATION } from "../json/fixed-snapshot.js";
 import { GoldenSignalSetup } from "../otlp/golden-signal-setup.js";
 

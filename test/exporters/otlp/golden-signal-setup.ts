@@ -1,24 +1,14 @@
 import { diag, type Tracer } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { MeterProvider, MetricReader, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import { MeterProvider, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import type { ExporterSetup, TelemetryExporter } from "../../../src/exporters/telemetry-exporter.js";
-import {
-  ERRORS_METRIC,
-  EXCHANGE_SIZE_METRIC,
-  INSTRUMENTATION_SCOPE,
-  LATENCY_BOUNDS_SECONDS,
-  LATENCY_METRIC,
-  REQUESTS_METRIC,
-  SATURATION_METRIC,
-  TOKENS_METRIC,
-} from "../../../src/signals/metric-definitions.js";
-
-/** A reader that only answers `collect()`: it plays the golden-signal store's producer. */
-class ProducerReader extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
+import { GoldenSignalStore } from "../../../src/recording/golden-signal-store.js";
+import { SignalRecorder } from "../../../src/recording/signal-recorder.js";
+import { GoldenSignals } from "../../../src/signals/golden-signals.js";
+import { INSTRUMENTATION_SCOPE } from "../../../src/signals/metric-definitions.js";
+import { SnapshotSource } from "../../../src/snapshot/snapshot-source.js";
 
 /** One failure an exporter reported. */
 export interface ReportedFailure {
@@ -27,46 +17,36 @@ export interface ReportedFailure {
 }
 
 /**
- * Stands in for the collector until it lands: a plain sdk-metrics `MeterProvider` with the
- * golden-signal instruments under their frozen names (imported, not retyped), exposed as an
- * `ExporterSetup` whose `producer` feeds exporters the way the store does.
+ * The collector's real recording kernel without its ports and timers, for exporter tests: the
+ * golden-signal store, the recorder that writes it and the one snapshot source, exposed as the
+ * `ExporterSetup` the collector hands its exporters.
  */
 export class GoldenSignalSetup {
   readonly failures: ReportedFailure[] = [];
   readonly resource;
   readonly setup: ExporterSetup;
-  readonly #store: MeterProvider;
-  readonly #reader = new ProducerReader();
+  readonly store: GoldenSignalStore;
+  readonly recorder: SignalRecorder;
+  readonly #meterProvider: MeterProvider;
   readonly #providers: { shutdown(): Promise<void> }[] = [];
-  readonly latency;
-  readonly requests;
-  readonly errors;
-  readonly tokens;
-  readonly exchangeSize;
-  readonly saturation;
+  readonly #contextManager = new AsyncLocalStorageContextManager().enable();
 
   constructor(serviceName = "zoran-test") {
     this.resource = resourceFromAttributes({ "service.name": serviceName });
-    this.#store = new MeterProvider({ resource: this.resource, readers: [this.#reader] });
-    const meter = this.#store.getMeter(INSTRUMENTATION_SCOPE.name, INSTRUMENTATION_SCOPE.version);
-    this.latency = meter.createHistogram(LATENCY_METRIC.name, {
-      unit: LATENCY_METRIC.unit,
-      advice: { explicitBucketBoundaries: [...LATENCY_BOUNDS_SECONDS] },
+    this.store = new GoldenSignalStore({ resource: this.resource, cardinalityLimit: 2000, diag });
+    const source = new SnapshotSource({ store: this.store, cardinalityLimit: 2000, diag });
+    this.#meterProvider = new MeterProvider({ resource: this.resource, readers: [source.reader] });
+    this.recorder = new SignalRecorder({
+      store: this.store,
+      contextManager: this.#contextManager,
+      tracer: undefined,
+      disabled: false,
     });
-    this.requests = meter.createCounter(REQUESTS_METRIC.name);
-    this.errors = meter.createCounter(ERRORS_METRIC.name);
-    this.tokens = meter.createCounter(TOKENS_METRIC.name, { unit: TOKENS_METRIC.unit });
-    this.exchangeSize = meter.createCounter(EXCHANGE_SIZE_METRIC.name, { unit: EXCHANGE_SIZE_METRIC.unit });
-    this.saturation = meter.createGauge(SATURATION_METRIC.name, { unit: SATURATION_METRIC.unit });
-    const reader = this.#reader;
     const failures = this.failures;
     this.setup = {
       serviceName,
       resource: this.resource,
-      producer: { collect: (options) => reader.collect(options) },
-      async collect(): Promise<ResourceMetrics> {
-        return (await reader.collect()).resourceMetrics;
-      },
+      collect: () => source.collect(),
       diag,
       reportFailure(exporter, error) {
         failures.push({ exporter, error });
@@ -74,39 +54,36 @@ export class GoldenSignalSetup {
     };
   }
 
-  /** Records one operation of each golden signal, like `trace()` plus `recordSignal()` would. */
+  /** Records one operation of each golden signal through `recordSignal()`, as an application would. */
   recordOperation(operation: string, latencySeconds: number, failed = false): void {
     const op = { operation, exchange: "ai_ai" };
-    this.latency.record(latencySeconds, { ...op, outcome: failed ? "error" : "ok" });
-    this.requests.add(1, { ...op, outcome: failed ? "error" : "ok" });
-    if (failed) this.errors.add(1, { ...op, error_type: "crash" });
-    this.tokens.add(10, { ...op, direction: "input" });
-    this.tokens.add(25, { ...op, direction: "output" });
-    this.exchangeSize.add(512, { ...op, direction: "output" });
-    this.saturation.record(0.25, { resource: "cpu" });
+    const record = this.recorder.recordSignal.bind(this.recorder);
+    record(GoldenSignals.LATENCY, latencySeconds, { ...op, outcome: failed ? "error" : "ok" });
+    record(GoldenSignals.ERROR_RATE, failed ? 1 : 0, { ...op, error_type: "crash" });
+    record(GoldenSignals.TRAFFIC, 10, { ...op, kind: "tokens", direction: "input" });
+    record(GoldenSignals.TRAFFIC, 25, { ...op, kind: "tokens", direction: "output" });
+    record(GoldenSignals.TRAFFIC, 512, { ...op, direction: "output" });
+    record(GoldenSignals.SATURATION, 0.25, { resource: "cpu" });
   }
 
-  /** Wires an exporter the way the collector does: its reader and span processor into providers. */
+  /** Wires an exporter's span processor into a tracer provider, as the collector does. */
   wire(exporter: TelemetryExporter): { tracer: Tracer } {
-    const meterProvider = new MeterProvider({
-      resource: this.resource,
-      readers: exporter.metricReader ? [exporter.metricReader] : [],
-    });
     const tracerProvider = new BasicTracerProvider({
       resource: this.resource,
       spanProcessors: exporter.spanProcessor ? [exporter.spanProcessor] : [],
     });
-    this.#providers.push(meterProvider, tracerProvider);
+    this.#providers.push(tracerProvider);
     return { tracer: tracerProvider.getTracer(INSTRUMENTATION_SCOPE.name) };
   }
 
-  /** A fresh cumulative snapshot of the store. */
+  /** A fresh cumulative snapshot, as every exporter reads it. */
   collect(): Promise<ResourceMetrics> {
     return this.setup.collect();
   }
 
-  /** Closes the store (the exporters are shut down by the tests themselves). */
+  /** Closes the providers (the exporters are shut down by the tests themselves). */
   async close(): Promise<void> {
-    await this.#store.shutdown();
+    await Promise.allSettled([this.#meterProvider.shutdown(), ...this.#providers.map((p) => p.shutdown())]);
+    this.#contextManager.disable();
   }
 }

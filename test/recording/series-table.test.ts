@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SeriesTable } from "../../src/collector/series-table.js";
+import { SeriesTable } from "../../src/recording/series-table.js";
 
 function table(limit: number) {
   let made = 0;

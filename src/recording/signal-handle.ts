@@ -1,16 +1,13 @@
 import type { GoldenSignal } from "../signals/golden-signals.js";
+import { errorTypeSlot, OUTCOME_ERROR, outcomeSlot } from "../signals/label-index.js";
 import {
-  directionIndex,
-  directionSlot,
-  ERROR_TYPE_OTHER,
-  errorTypeIndex,
-  errorTypeSlot,
-  exchangeIndex,
-  OUTCOME_ERROR,
-  outcomeIndex,
-  outcomeSlot,
-} from "../signals/label-index.js";
-import { NONE } from "../signals/label-values.js";
+  resolveErrorType,
+  resolveExchange,
+  resolveFreeText,
+  resolveOutcome,
+  resolveResource,
+  resolveTrafficSeries,
+} from "./attribute-resolver.js";
 import type { CounterSeries } from "./counter-series.js";
 import type { GaugeSeries } from "./gauge-series.js";
 import type { GoldenSignalStore } from "./golden-signal-store.js";
@@ -72,25 +69,39 @@ class GaugeHandle implements SignalHandle {
 }
 
 class ErrorRateHandle implements SignalHandle {
+  // The series are found on first use of each: an operation that never fails must not show an
+  // `outcome="error"` series at 0 that `recordSignal()` would not have created (one resolver,
+  // one set of series). After the first call each branch is one field load.
+  private ok: CounterSeries | undefined;
+  private failed: CounterSeries | undefined;
+  private errors: CounterSeries | undefined;
+
   constructor(
-    private readonly ok: CounterSeries,
-    private readonly failed: CounterSeries,
-    private readonly errors: CounterSeries,
     private readonly store: GoldenSignalStore,
+    private readonly operation: string,
+    private readonly exchange: number,
+    private readonly errorType: number,
   ) {}
   record(value: number): void {
     if (!(typeof value === "number" && value >= 0 && value <= 1)) {
       this.store.drop("invalid_value", "error_rate", "ERROR_RATE must be a number in [0, 1]");
     } else if (value > 0) {
+      this.failed ??= this.store.requests.get(this.operation, outcomeSlot(this.exchange, OUTCOME_ERROR));
+      this.errors ??= this.store.errors.get(this.operation, errorTypeSlot(this.exchange, this.errorType));
       this.failed.add(1);
       this.errors.add(value);
     } else {
+      this.ok ??= this.store.requests.get(this.operation, outcomeSlot(this.exchange, 0));
       this.ok.add(1);
     }
   }
 }
 
-/** Builds the pre-resolved handle of `signal` for one label set (see `TelemetryCollector.series`). */
+/**
+ * Builds the pre-resolved handle of `signal` for one label set (see `TelemetryCollector.series`).
+ * Attributes go through the same resolver as `recordSignal()`: a value one drops (and counts),
+ * the other drops too; a TRAFFIC kind outside the set gives a handle that records nothing.
+ */
 export function createSignalHandle(
   store: GoldenSignalStore,
   signal: GoldenSignal,
@@ -99,40 +110,27 @@ export function createSignalHandle(
 ): SignalHandle {
   if (disabled) return NOOP_HANDLE;
   try {
-    const operation = typeof attributes?.operation === "string" ? attributes.operation : NONE;
-    let exchange = exchangeIndex(attributes?.exchange);
-    if (exchange < 0) exchange = 2;
     switch (signal) {
       case "latency": {
-        const outcome = Math.max(0, outcomeIndex(attributes?.outcome));
+        const operation = resolveFreeText(store, attributes?.operation, "latency", "operation");
+        const exchange = resolveExchange(store, attributes?.exchange, "latency");
+        const outcome = resolveOutcome(store, attributes?.outcome, "latency");
         return new LatencyHandle(store.latency.get(operation, outcomeSlot(exchange, outcome)), store);
       }
       case "error_rate": {
-        const errorType = errorTypeIndex(attributes?.error_type);
-        return new ErrorRateHandle(
-          store.requests.get(operation, outcomeSlot(exchange, 0)),
-          store.requests.get(operation, outcomeSlot(exchange, OUTCOME_ERROR)),
-          store.errors.get(operation, errorTypeSlot(exchange, errorType < 0 ? ERROR_TYPE_OTHER : errorType)),
-          store,
-        );
+        const operation = resolveFreeText(store, attributes?.operation, "error_rate", "operation");
+        const exchange = resolveExchange(store, attributes?.exchange, "error_rate");
+        const errorType = resolveErrorType(store, attributes?.error_type, "error_rate");
+        return new ErrorRateHandle(store, operation, exchange, errorType);
       }
       case "traffic": {
-        const kind = attributes?.kind ?? "bytes";
-        if (kind === "requests") {
-          const outcome = Math.max(0, outcomeIndex(attributes?.outcome));
-          return new CounterHandle(store.requests.get(operation, outcomeSlot(exchange, outcome)), store);
-        }
-        const direction = directionIndex(attributes?.direction);
-        const slot = directionSlot(exchange, direction < 0 ? 2 : direction);
-        return new CounterHandle(
-          (kind === "tokens" ? store.tokens : store.exchangeSize).get(operation, slot),
-          store,
-        );
+        const operation = resolveFreeText(store, attributes?.operation, "traffic", "operation");
+        const exchange = resolveExchange(store, attributes?.exchange, "traffic");
+        const series = resolveTrafficSeries(store, attributes, operation, exchange);
+        return series === undefined ? NOOP_HANDLE : new CounterHandle(series, store);
       }
-      case "saturation": {
-        const resource = typeof attributes?.resource === "string" ? attributes.resource : "custom";
-        return new GaugeHandle(store.saturation.get(resource, 0), store);
-      }
+      case "saturation":
+        return new GaugeHandle(store.saturation.get(resolveResource(store, attributes?.resource), 0), store);
       default:
         store.drop("unknown_signal", "unknown", "series() takes one of the GoldenSignals");
         return NOOP_HANDLE;

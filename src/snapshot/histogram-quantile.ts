@@ -1,9 +1,18 @@
+/** The smallest and largest values recorded, when the histogram knows them (OpenTelemetry min/max). */
+export interface RecordedRange {
+  readonly min?: number | undefined;
+  readonly max?: number | undefined;
+}
+
 /**
- * Estimates the `quantile` (0..1) of values counted in histogram buckets, the way PromQL's
- * `histogram_quantile` does (https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile):
- * find the bucket holding rank `quantile * total`, then interpolate linearly inside it, assuming
- * values spread evenly between its bounds. The first bucket starts at 0; a rank in the overflow
- * bucket (above the last bound) returns the last bound, the largest value the buckets can name.
+ * The one quantile estimator (CSV, console, the live page, alert rules): estimates `quantile`
+ * (0..1) of values counted in histogram buckets the way PromQL's `histogram_quantile` does
+ * (https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile): find the
+ * bucket holding rank `quantile * total`, then interpolate linearly inside it, assuming values
+ * spread evenly between its bounds. The first bucket starts at 0; a rank in the overflow bucket
+ * (above the last bound) returns the last bound, the largest value the buckets can name. When
+ * the recorded min and max are known (cumulative snapshots), the estimate is clamped to them and
+ * the overflow bucket answers `max`; deltas (the window) have no min/max and are not clamped.
  *
  * Worked example: bounds `[1, 2, 4]`, counts `[2, 2, 4, 0]` (8 values). p50 is rank 4, the last
  * value of bucket (1, 2]: 1 + (2 - 1) * (4 - 2) / 2 = 2. p75 is rank 6, in (2, 4] holding ranks
@@ -17,6 +26,7 @@ export function histogramQuantile(
   quantile: number,
   bounds: ArrayLike<number>,
   counts: ArrayLike<number>,
+  recorded: RecordedRange = {},
 ): number | undefined {
   if (!(quantile >= 0 && quantile <= 1)) return undefined;
   let total = 0;
@@ -29,12 +39,22 @@ export function histogramQuantile(
     if (below + count >= rank && count > 0) {
       const upper = bounds[i] ?? 0;
       const lower = i === 0 ? Math.min(0, upper) : (bounds[i - 1] ?? 0);
-      return lower + ((upper - lower) * (rank - below)) / count;
+      return clamp(lower + ((upper - lower) * (rank - below)) / count, recorded);
     }
     below += count;
   }
-  // Rank lies in the overflow bucket: like PromQL, answer the highest finite bound.
-  return bounds.length > 0 ? bounds[bounds.length - 1] : undefined;
+  // Rank lies in the overflow bucket: like PromQL, the highest finite bound (`max` when known).
+  const last = bounds.length > 0 ? bounds[bounds.length - 1] : undefined;
+  const overflow = Number.isFinite(recorded.max) ? recorded.max : last;
+  return overflow === undefined ? undefined : clamp(overflow, recorded);
+}
+
+/** Interpolation can land outside what was recorded; min and max are exact when known. */
+function clamp(value: number, recorded: RecordedRange): number {
+  let v = value;
+  if (recorded.min !== undefined && Number.isFinite(recorded.min) && v < recorded.min) v = recorded.min;
+  if (recorded.max !== undefined && Number.isFinite(recorded.max) && v > recorded.max) v = recorded.max;
+  return v;
 }
 
 /**

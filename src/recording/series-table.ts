@@ -75,6 +75,17 @@ export class SeriesTable<S> {
     return this.resolve(raw, slot, entry);
   }
 
+  /**
+   * The scrubbed form of raw free-text value `raw` (e.g. a span name), from the table's own
+   * raw-to-scrubbed cache when `raw` was seen; scrubbed anew otherwise (never cached here, so an
+   * unbounded stream of names costs time, not memory).
+   */
+  scrubbed(raw: string): string {
+    const entry = raw === this.lastRaw ? this.lastEntry : this.byRaw.get(raw);
+    if (entry !== undefined && entry !== this.overflowEntry) return entry.key;
+    return scrubValue(raw) || NONE;
+  }
+
   /** Number of series created, not counting the overflow series. */
   get size(): number {
     return this.created;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { histogramQuantile, histogramShareAbove } from "../../src/window/histogram-quantile.js";
+import { histogramQuantile, histogramShareAbove } from "../../src/snapshot/histogram-quantile.js";
 
 describe("histogramQuantile", () => {
   const bounds = [1, 2, 4];

@@ -1,0 +1,103 @@
+import {
+  directionIndex,
+  directionSlot,
+  ERROR_TYPE_OTHER,
+  errorTypeIndex,
+  exchangeIndex,
+  outcomeIndex,
+  outcomeSlot,
+} from "../signals/label-index.js";
+import { CUSTOM_RESOURCE, NONE } from "../signals/label-values.js";
+import type { CounterSeries } from "./counter-series.js";
+import type { GoldenSignalStore } from "./golden-signal-store.js";
+
+/**
+ * The one attribute resolver: how a caller's attribute values become label values or slot
+ * indexes, and what is dropped and counted on the way. `recordSignal()` and `series()` both call
+ * it, so a value one refuses the other refuses the same way.
+ *
+ * Each function takes the raw value (possibly from a getter or proxy: the caller catches) and
+ * the signal name under which a refusal is counted in `zoran_telemetry_dropped_total`.
+ */
+
+/** Index in EXCHANGES of `none`, the exchange of a value given none. */
+export const EXCHANGE_NONE = 2;
+/** Index in DIRECTIONS of `none`. */
+export const DIRECTION_NONE = 2;
+
+/** A free-text label value: strings pass (the series table scrubs them once), anything else is `none`. */
+export function resolveFreeText(
+  store: GoldenSignalStore,
+  value: unknown,
+  signal: string,
+  key: string,
+): string {
+  if (value === undefined) return NONE;
+  if (typeof value === "string") return value;
+  store.drop("invalid_attribute", signal, `${key} must be a string`);
+  return NONE;
+}
+
+/** Index of `exchange`; outside `ai_ai`/`ai_human`/`none` it is `none`, counted as dropped. */
+export function resolveExchange(store: GoldenSignalStore, value: unknown, signal: string): number {
+  return closedSet(store, exchangeIndex(value), EXCHANGE_NONE, signal, "exchange");
+}
+
+/** Index of `outcome`; outside `ok`/`error` it is `ok`, counted as dropped. */
+export function resolveOutcome(store: GoldenSignalStore, value: unknown, signal: string): number {
+  return closedSet(store, outcomeIndex(value), 0, signal, "outcome");
+}
+
+/** Index of `error_type`; outside the closed set it is `other`, counted as dropped. */
+export function resolveErrorType(store: GoldenSignalStore, value: unknown, signal: string): number {
+  return closedSet(store, errorTypeIndex(value), ERROR_TYPE_OTHER, signal, "error_type");
+}
+
+/** Index of `direction`; outside `input`/`output`/`none` it is `none`, counted as dropped. */
+export function resolveDirection(store: GoldenSignalStore, value: unknown, signal: string): number {
+  return closedSet(store, directionIndex(value), DIRECTION_NONE, signal, "direction");
+}
+
+/** The `resource` of a SATURATION value: a string, else `custom` (a non-string is counted). */
+export function resolveResource(store: GoldenSignalStore, value: unknown): string {
+  if (value === undefined) return CUSTOM_RESOURCE;
+  if (typeof value === "string") return value;
+  store.drop("invalid_attribute", "saturation", "resource must be a string");
+  return CUSTOM_RESOURCE;
+}
+
+/**
+ * The counter a TRAFFIC value adds to, by `kind`: `bytes` (default) and `tokens` by direction,
+ * `requests` by outcome. Any other kind is dropped and counted: undefined.
+ */
+export function resolveTrafficSeries(
+  store: GoldenSignalStore,
+  attributes: { kind?: unknown; direction?: unknown; outcome?: unknown } | undefined,
+  operation: string,
+  exchange: number,
+): CounterSeries | undefined {
+  const kind = attributes?.kind;
+  if (kind === undefined || kind === "bytes" || kind === "tokens") {
+    const direction = resolveDirection(store, attributes?.direction, "traffic");
+    const table = kind === "tokens" ? store.tokens : store.exchangeSize;
+    return table.get(operation, directionSlot(exchange, direction));
+  }
+  if (kind === "requests") {
+    const outcome = resolveOutcome(store, attributes?.outcome, "traffic");
+    return store.requests.get(operation, outcomeSlot(exchange, outcome));
+  }
+  store.drop("invalid_attribute", "traffic", "TRAFFIC kind must be bytes, tokens or requests; value dropped");
+  return undefined;
+}
+
+function closedSet(
+  store: GoldenSignalStore,
+  index: number,
+  fallback: number,
+  signal: string,
+  key: string,
+): number {
+  if (index >= 0) return index;
+  store.drop("invalid_attribute", signal, `${key} is outside its closed set`);
+  return fallback;
+}

@@ -1,0 +1,28 @@
+import type { SpanKind } from "@opentelemetry/api";
+import type { Exchange } from "../signals/label-values.js";
+
+/** Attributes `recordSignal()` and `series()` read; any other key is ignored (the allow-list). */
+export interface SignalAttributes {
+  /** Operation name (free text, scrubbed); inside `trace()` the span's operation is used. */
+  operation?: string;
+  /** `ai_ai`, `ai_human` or `none`. */
+  exchange?: string;
+  /** `ok` or `error` (LATENCY, TRAFFIC with kind `requests`). */
+  outcome?: string;
+  /** Closed set `ERROR_TYPES` (ERROR_RATE); `other` when not given. */
+  error_type?: string;
+  /** `bytes` (default), `tokens` or `requests` (TRAFFIC). */
+  kind?: string;
+  /** `input`, `output` or `none` (TRAFFIC). */
+  direction?: string;
+  /** Resource name (free text, scrubbed) for SATURATION. @default "custom" */
+  resource?: string;
+}
+
+/** Options of one `trace()` call. */
+export interface TraceOptions {
+  /** Who talks to whom: `ai_ai` or `ai_human`. @default the enclosing operation's, else "none" */
+  exchange?: Exchange;
+  /** OpenTelemetry span kind. @default SpanKind.INTERNAL */
+  kind?: SpanKind;
+}
