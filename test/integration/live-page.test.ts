@@ -99,6 +99,19 @@ async function waitForUpdates(page: Page, count: number, timeoutMs = 20_000): Pr
   );
 }
 
+/**
+ * Waits (bounded) until the page has drawn `count` snapshots in all, polling from Node: for pages
+ * whose timers run on a paused Playwright clock, where `waitForFunction` would never poll.
+ */
+async function pollUpdates(page: Page, count: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await updates(page)) < count) {
+    if (Date.now() > deadline)
+      throw new Error(`the page drew fewer than ${count} snapshots in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Canvas pixels of each panel drawn in a line colour: the plotted lines themselves. */
 function linePixels(page: Page): Promise<Record<string, number>> {
   return page.evaluate(
@@ -417,17 +430,20 @@ describe.skipIf(CHROMIUM === null)("live page in headless Chromium, served by a 
   it("pauses: no more requests until resumed", async () => {
     fixture.startTraffic();
     const page = await browser!.newPage({ viewport: { width: 1280, height: 1000 } });
-    // The page's own timers run on Playwright's clock: time is moved on by the test, not waited for.
+    // The page's own timers run on Playwright's clock, paused: time moves only when the test moves
+    // it (runFor), never by itself, so no refresh fires while the test is not looking.
     await page.clock.install();
+    await page.clock.pauseAt(Date.now() + 1_000);
     try {
       await page.goto(`${fixture.url}/`);
-      await waitForUpdates(page, 1);
+      // Polled from here, not in the page: the page's own polling timers are paused too.
+      await pollUpdates(page, 1);
       let requests = 0;
       page.on("request", (request) => {
         if (request.url().includes("api/snapshot")) requests++;
       });
       await page.clock.runFor(2_500);
-      await waitForUpdates(page, 1);
+      await pollUpdates(page, 2);
       expect(requests).toBe(1);
       await page.locator("#pause").click();
       expect(await page.locator("#status").textContent()).toBe("paused");
@@ -438,7 +454,7 @@ describe.skipIf(CHROMIUM === null)("live page in headless Chromium, served by a 
       expect(requests).toBe(1);
       expect(await updates(page)).toBe(before);
       await page.locator("#pause").click();
-      await waitForUpdates(page, 1);
+      await pollUpdates(page, before + 1);
       expect(requests).toBe(2);
       expect(await page.locator("#status").textContent()).toMatch(/^live/);
     } finally {
