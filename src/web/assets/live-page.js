@@ -163,8 +163,8 @@
     return (_u, _min, max) => [0, finite(max) && max > 0 ? Math.max(floor, max * 1.1) : floor];
   }
 
-  /** The unit of line `index` of a chart: traffic's second line counts tokens. */
   /**
+   * The unit of line `index` of a chart: traffic's second line counts tokens.
    * @param {string} signal
    * @param {LiveChart} chart
    * @param {number} index
