@@ -1,3 +1,4 @@
+import { copyFileSync, mkdirSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig([
@@ -7,6 +8,7 @@ export default defineConfig([
       index: "src/index.ts",
       alerting: "src/alerting/index.ts",
       cluster: "src/cluster/index.ts",
+      dashboards: "src/dashboards/index.ts",
       testing: "src/testing/index.ts",
     },
     format: ["esm", "cjs"],
@@ -19,14 +21,26 @@ export default defineConfig([
     clean: true,
     target: "node20",
     platform: "node",
+    // The live page's own script and style are served from files next to the bundles
+    // (src/web/live-page-routes.ts reads `assets/` beside its module): copy them into dist/.
+    async onSuccess() {
+      mkdirSync("dist/assets", { recursive: true });
+      for (const file of ["live-page.js", "live-page.css"]) {
+        copyFileSync(`src/web/assets/${file}`, `dist/assets/${file}`);
+      }
+    },
     // `import.meta.url` in the CommonJS build too (from `__filename`): the live page resolves the
     // uplot files it serves from it (src/web/live-page-routes.ts).
     shims: true,
   },
   {
-    // The CLI: one ESM file with a shebang; it imports only the public API at runtime.
+    // The CLI: one ESM file with a shebang. It imports only the package's public entry points,
+    // by name; kept external, they resolve at run time to the installed package itself (Node's
+    // package self-reference through `exports`), so the CLI is small and shares one copy of each
+    // module with the user's code. tsconfig `paths` maps the same names to src/ for tsx and tsc.
     entry: { "cli/main": "src/cli/main.ts" },
     format: ["esm"],
+    external: [/^zoran-telemetrie(\/.*)?$/],
     sourcemap: true,
     target: "node20",
     platform: "node",

@@ -11,6 +11,10 @@ export default defineConfig({
         replacement: fileURLToPath(new URL("./src/cluster/index.ts", import.meta.url)),
       },
       {
+        find: /^zoran-telemetrie\/dashboards$/,
+        replacement: fileURLToPath(new URL("./src/dashboards/index.ts", import.meta.url)),
+      },
+      {
         find: /^zoran-telemetrie\/testing$/,
         replacement: fileURLToPath(new URL("./src/testing/index.ts", import.meta.url)),
       },

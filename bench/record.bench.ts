@@ -12,7 +12,7 @@ import { benchCollector, FloorHistogram, otelInstruments, promClientMetrics } fr
  * typed-array record).
  *
  * 4 attributes are the signal's labels plus one key outside the allow-list (`tier`): our store
- * ignores it (DESIGN §8), prom-client and OpenTelemetry keep it as a label. It is constant per
+ * ignores it (attribute keys are allow-listed), prom-client and OpenTelemetry keep it as a label. It is constant per
  * operation, so every contender holds the same number of series.
  */
 

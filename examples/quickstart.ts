@@ -1,11 +1,11 @@
-// The seed example of DESIGN §2, unchanged, then the snapshot it produced.
+// The README's quick start, then the snapshot it produced (METRICS_PORT=0 picks a free port).
 // Run: npx tsx examples/quickstart.ts
 import { GoldenSignals, TelemetryCollector } from "zoran-telemetrie";
 
 const collector = new TelemetryCollector({
   serviceName: "zoran-core",
   exporter: "prometheus", // or "otlp" | "json" | "csv" | "console" | "none", or an array of them
-  port: 9464,
+  port: Number(process.env.METRICS_PORT ?? 9464),
 });
 
 await collector.trace("injection_4champs", async () => {

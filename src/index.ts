@@ -17,11 +17,16 @@ export { TelemetryCollector } from "./collector/telemetry-collector.js";
 export type { BasicAuthCredentials } from "./endpoint/authorization.js";
 export type { EndpointTlsOptions } from "./endpoint/http-endpoint.js";
 export type { RouteHandler } from "./endpoint/route-handler.js";
+export type { CsvSerializerOptions } from "./exporters/csv/csv-serializer.js";
+export { serializeCsv } from "./exporters/csv/csv-serializer.js";
+export { serializeJsonLines } from "./exporters/json/json-lines-serializer.js";
 export type {
   PrometheusFormat,
   PrometheusSerializerOptions,
 } from "./exporters/prometheus/prometheus-serializer.js";
 export { serializePrometheus } from "./exporters/prometheus/prometheus-serializer.js";
+export type { PrometheusTextParseOptions } from "./exporters/prometheus/prometheus-text-parser.js";
+export { parsePrometheusText } from "./exporters/prometheus/prometheus-text-parser.js";
 export type { AiExchange, AiExchangeOptions, AiExchangeOutcome } from "./instrument/ai-exchange.js";
 export type { AiUsage } from "./instrument/ai-usage.js";
 export { readAiUsage } from "./instrument/ai-usage.js";

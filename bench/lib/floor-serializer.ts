@@ -5,7 +5,7 @@ import type { HistogramSeries } from "../../src/recording/histogram-series.js";
  * The floor of `/metrics` for histograms: every byte that does not depend on a value is encoded
  * once (the `name_bucket{labels,le="bound"} ` prefixes), and a scrape only writes numbers after
  * them into one reused Buffer. No `# HELP`, no escaping, no snapshot objects: what no real
- * serializer can beat, so ours is compared against it (DESIGN §7 floor: ~30 ms at 10,000 sets).
+ * serializer can beat, so ours is compared against it (the floor: ~30 ms at 10,000 sets, docs/benchmarks.md).
  */
 export class FloorHistogramSerializer {
   private readonly prefixes: Buffer[][] = [];

@@ -212,7 +212,7 @@ export function renderReport(merged: BenchResults, runs: readonly BenchResults[]
     `Runs: ${runs.map((r) => `${r.meta.date.slice(0, 16).replace("T", " ")} UTC (${r.meta.durationSeconds} s, load ${r.meta.loadBefore.toFixed(1)} -> ${r.meta.loadAfter.toFixed(1)})`).join("; ")}.`,
     `Node ${merged.meta.node}, ${merged.meta.cpu}, ${merged.meta.memoryGiB} GiB. Figures are medians over interleaved rounds, then the median of the runs.`,
     "",
-    "### Targets (DESIGN §7)",
+    "### Targets",
     "",
     `| path | target | measured (median of runs) | ${runs.map((_, i) => `run ${i + 1}`).join(" | ")} | verdict |`,
     `|---|---|---|${runs.map(() => "---|").join("")}---|`,

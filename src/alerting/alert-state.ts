@@ -1,3 +1,18 @@
+/**
+ * What an alert's value is and how it is compared with its threshold, so that a display can say
+ * "p99 2.45 s > 2 s" rather than two bare numbers. Units follow the statistic: seconds for
+ * latency quantiles, 0..1 for ratios and saturation, per second for rates, a factor for burn rates.
+ */
+export interface AlertCondition {
+  readonly signal: "latency" | "errors" | "traffic" | "saturation";
+  /** A window statistic (`p99`, `ratio`, `rate`, `last`, ...) or `burn_rate` for SLO alerts. */
+  readonly statistic: string;
+  /** Traffic rates only: what is counted. */
+  readonly kind?: "requests" | "tokens" | "bytes";
+  /** The alert holds while `value <comparison> threshold`. */
+  readonly comparison: ">" | ">=" | "<" | "<=";
+}
+
 /** Where an alert is in its life: see `AlertingEngine` for the transitions. */
 export type AlertStatus = "inactive" | "pending" | "firing" | "resolved";
 
@@ -18,6 +33,8 @@ export interface AlertState {
   readonly value: number | null;
   /** The threshold (burn-rate factor for SLO alerts). */
   readonly threshold: number;
+  /** What `value` measures and how it meets `threshold`. */
+  readonly condition?: AlertCondition;
   /** When the condition started holding (entered pending). */
   readonly activeAt: string | null;
   readonly firedAt: string | null;

@@ -365,6 +365,15 @@ export class AlertingEngine {
       annotations: this.annotations(rule, instance),
       value: instance.value,
       threshold: rule.kind === "threshold" ? rule.threshold : rule.factor,
+      condition:
+        rule.kind === "threshold"
+          ? {
+              signal: rule.signal,
+              statistic: rule.statistic,
+              ...(rule.signal === "traffic" ? { kind: rule.trafficKind } : {}),
+              comparison: rule.comparison,
+            }
+          : { signal: rule.slo.signal, statistic: "burn_rate", comparison: ">" },
       activeAt: iso(instance.activeAt),
       firedAt: iso(instance.firedAt),
       resolvedAt: iso(instance.resolvedAt),

@@ -12,7 +12,14 @@ export type {
   ThresholdRule,
   ThresholdRuleConfig,
 } from "./alert-rule.js";
-export type { AlertNotification, AlertState, AlertStatus, Notifier, NotifyContext } from "./alert-state.js";
+export type {
+  AlertCondition,
+  AlertNotification,
+  AlertState,
+  AlertStatus,
+  Notifier,
+  NotifyContext,
+} from "./alert-state.js";
 export { NotifierError } from "./alert-state.js";
 export type { AlertingEngineOptions } from "./alerting-engine.js";
 export { AlertingEngine } from "./alerting-engine.js";

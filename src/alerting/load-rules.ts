@@ -377,7 +377,7 @@ function normalizeThresholdRule(config: unknown, at: string, issues: RuleIssue[]
   };
 }
 
-/** Labels the metrics behind a signal carry (DESIGN §3), that rules may match or group on. */
+/** Labels the metrics behind a signal carry (src/signals/metric-definitions.ts), that rules may match or group on. */
 function signalLabels(signal: SignalName, kind: TrafficKind): readonly string[] {
   if (signal === "saturation") return ["resource"];
   if (signal === "errors") return ["operation", "exchange", "error_type"];

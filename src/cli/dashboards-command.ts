@@ -1,59 +1,46 @@
+import { resolve } from "node:path";
+import { writeDashboards } from "zoran-telemetrie/dashboards";
+import { type CommandSpec, describeError, runCommand, UsageError } from "./command-line.js";
+import { writeOut } from "./stdout-closed.js";
+
+/** The dashboards command's flags. */
+export const DASHBOARDS_COMMAND = {
+  name: "dashboards",
+  summary: "write the Grafana and Kibana dashboards (--out DIR)",
+  synopsis: "--out DIR [--grafana] [--kibana]",
+  description:
+    "Writes DIR/grafana/ (dashboard JSON, provisioning YAML) and DIR/kibana/ (saved-object NDJSON).\n" +
+    "With neither --grafana nor --kibana, writes both.",
+  flags: {
+    out: { type: "string", short: "o", valueName: "DIR", description: "folder to write into (required)" },
+    grafana: { type: "boolean", description: "write the Grafana files" },
+    kibana: { type: "boolean", description: "write the Kibana files" },
+  },
+} as const satisfies CommandSpec;
+
 /**
  * `zoran-telemetrie dashboards --out DIR [--grafana] [--kibana]`: regenerates the Grafana and
- * Kibana dashboards from the metric definitions. With neither flag, both are written.
- */
-import { parseArgs } from "node:util";
-import { writeDashboards } from "../dashboards/write-dashboards.js";
-
-const USAGE = `Usage: zoran-telemetrie dashboards --out DIR [--grafana] [--kibana]
-
-Writes DIR/grafana/ (dashboard JSON, provisioning YAML) and DIR/kibana/ (saved-object NDJSON).
-With neither --grafana nor --kibana, writes both.`;
-
-/**
- * Runs the `dashboards` command with the arguments after the command name.
- * Resolves to the process exit code: 0 on success, 2 on bad usage, 1 when a file cannot be written.
+ * Kibana dashboards from the metric definitions. Resolves to the exit code: 0 on success, 2 on
+ * bad usage, 1 when a file cannot be written.
  *
  * @example
  * process.exitCode = await dashboardsCommand(["--out", "dashboards"]);
  */
-export async function dashboardsCommand(argv: string[]): Promise<number> {
-  let values: { out?: string; grafana?: boolean; kibana?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        out: { type: "string", short: "o" },
-        grafana: { type: "boolean" },
-        kibana: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
+export function dashboardsCommand(argv: string[]): Promise<number> {
+  return runCommand(DASHBOARDS_COMMAND, argv, async (values) => {
+    if (values.out === undefined) throw new UsageError("--out DIR is required");
+    const both = !values.grafana && !values.kibana;
+    let written: string[];
+    try {
+      written = await writeDashboards({
+        outDir: values.out,
+        grafana: both || values.grafana === true,
+        kibana: both || values.kibana === true,
+      });
+    } catch (error) {
+      throw new Error(`cannot write the dashboards to ${resolve(values.out)}: ${describeError(error)}`);
+    }
+    for (const path of written) writeOut(`${path}\n`);
     return 0;
-  }
-  if (values.out === undefined || values.out === "") {
-    console.error(`--out DIR is required.\n\n${USAGE}`);
-    return 2;
-  }
-  const both = !values.grafana && !values.kibana;
-  try {
-    const written = await writeDashboards({
-      outDir: values.out,
-      grafana: both || values.grafana === true,
-      kibana: both || values.kibana === true,
-    });
-    for (const path of written) console.log(path);
-    return 0;
-  } catch (error) {
-    console.error(`Cannot write the dashboards to ${values.out}: ${(error as Error).message}`);
-    return 1;
-  }
+  });
 }

@@ -1,327 +1,114 @@
-import { rename, writeFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
-import { type Attributes, type HrTime, ValueType } from "@opentelemetry/api";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import {
-  AggregationTemporality,
-  DataPointType,
-  type MetricData,
-  type ResourceMetrics,
-  type ScopeMetrics,
-} from "@opentelemetry/sdk-metrics";
-import { serializeCsv } from "../exporters/csv/csv-serializer.js";
-import { serializeJsonLines } from "../exporters/json/json-lines-serializer.js";
-import {
-  GOLDEN_SIGNAL_METRICS,
-  INSTRUMENTATION_SCOPE,
-  type MetricDefinition,
-  SELF_METRICS,
-} from "../signals/metric-definitions.js";
+import { rename, rm, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parsePrometheusText, serializeCsv, serializeJsonLines } from "zoran-telemetrie";
+import { type CommandSpec, describeError, runCommand, UsageError } from "./command-line.js";
+import { writeOut } from "./stdout-closed.js";
 
-const USAGE = `Usage: zoran-telemetrie export --format json|csv [--out FILE] [--from URL]
-
-Reads the Prometheus endpoint of a running service and writes its snapshot.
-  --format json|csv  OTLP/JSON (one line, the .jsonl format) or CSV (docs/formats.md)
-  --out FILE         write to FILE (atomically: temporary file, then rename); default stdout
-  --from URL         endpoint base URL or full /metrics URL; default http://127.0.0.1:9464
-`;
+/** The export command's flags. */
+export const EXPORT_COMMAND = {
+  name: "export",
+  summary: "write a running endpoint's snapshot as JSON Lines or CSV (--format, --from, --out)",
+  synopsis: "--format json|csv [--from URL] [--out FILE]",
+  description:
+    "Reads the Prometheus endpoint of a running service and writes its snapshot:\n" +
+    "OTLP/JSON (one line, the .jsonl format) or CSV (one row per data point).",
+  flags: {
+    format: {
+      type: "string",
+      choices: ["json", "csv"],
+      valueName: "json|csv",
+      description: "output format (required)",
+    },
+    from: {
+      type: "string",
+      valueName: "URL",
+      description: "endpoint base URL or full /metrics URL (default http://127.0.0.1:9464)",
+    },
+    out: {
+      type: "string",
+      valueName: "FILE",
+      description: "write to FILE, atomically (temporary file, then rename); default standard output",
+    },
+  },
+} as const satisfies CommandSpec;
 
 /** Longest wait for the endpoint, in milliseconds. */
 const FETCH_TIMEOUT_MS = 10_000;
+/** A read slower than this prints a progress line, in milliseconds. */
+const PROGRESS_AFTER_MS = 1_000;
 
 /**
  * `zoran-telemetrie export`: fetches `GET <from>/metrics` (Prometheus text), turns it back into
- * an OpenTelemetry snapshot (golden-signal families get their instrument names back from
- * `signals/`), and writes it as JSON Lines or CSV. Returns the exit code: 0 done, 1 the endpoint
- * failed, 2 bad arguments.
+ * an OpenTelemetry snapshot with `parsePrometheusText` (golden-signal families get their
+ * instrument names back), and writes it as JSON Lines or CSV. Returns the exit code: 0 done,
+ * 1 the endpoint or the file failed, 2 bad arguments.
  *
  * @example
  * await exportCommand(["--format", "csv", "--out", "snapshot.csv", "--from", "http://127.0.0.1:9464"]);
  */
-export async function exportCommand(argv: string[]): Promise<number> {
-  let values: { format?: string; out?: string; from?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        format: { type: "string" },
-        out: { type: "string" },
-        from: { type: "string", default: "http://127.0.0.1:9464" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`zoran-telemetrie export: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
+export function exportCommand(argv: string[]): Promise<number> {
+  return runCommand(EXPORT_COMMAND, argv, async (values) => {
+    if (values.format === undefined) throw new UsageError("--format json|csv is required");
+    const url = metricsUrl(values.from ?? "http://127.0.0.1:9464");
+    const body = await fetchText(url);
+    const snapshot = parsePrometheusText(body);
+    const output = values.format === "json" ? `${serializeJsonLines(snapshot)}\n` : serializeCsv(snapshot);
+    if (values.out === undefined) {
+      writeOut(output);
+      return 0;
+    }
+    // Write then rename: a reader of FILE never sees half a snapshot.
+    const target = resolve(values.out);
+    const temporary = `${target}.${process.pid}.tmp`;
+    try {
+      await writeFile(temporary, output);
+      await rename(temporary, target);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw new Error(`cannot write --out ${target}: ${describeError(error)}`);
+    }
     return 0;
-  }
-  if (values.format !== "json" && values.format !== "csv") {
-    process.stderr.write(`zoran-telemetrie export: --format must be json or csv\n\n${USAGE}`);
-    return 2;
-  }
+  });
+}
+
+/** `--from` as the URL of the page to read: a base URL gets `/metrics`. */
+function metricsUrl(from: string): URL {
   let url: URL;
   try {
-    url = new URL(values.from ?? "");
-    if (url.pathname === "/" || url.pathname === "") url.pathname = "/metrics";
+    url = new URL(from);
   } catch {
-    process.stderr.write(`zoran-telemetrie export: --from is not a URL: ${values.from}\n`);
-    return 2;
+    throw new UsageError(`--from must be an http(s) URL such as http://127.0.0.1:9464, got "${from}"`);
   }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`--from must be an http(s) URL, got "${from}"`);
+  }
+  if (url.pathname === "/" || url.pathname === "") url.pathname = "/metrics";
+  return url;
+}
 
-  let body: string;
+async function fetchText(url: URL): Promise<string> {
+  // Progress: a slow endpoint is said to be slow, rather than the command seeming to hang.
+  const progress = setTimeout(() => {
+    process.stderr.write(
+      `zoran-telemetrie export: waiting for ${url.href} (up to ${FETCH_TIMEOUT_MS / 1000} s)...\n`,
+    );
+  }, PROGRESS_AFTER_MS);
   try {
     const response = await fetch(url, {
       headers: { accept: "text/plain;version=0.0.4" },
       signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
     });
-    if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
-    body = await response.text();
+    if (!response.ok) {
+      throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
+    }
+    return await response.text();
   } catch (error) {
-    process.stderr.write(`zoran-telemetrie export: cannot read ${url.href}: ${(error as Error).message}\n`);
-    return 1;
+    const why =
+      error instanceof Error && error.name === "TimeoutError"
+        ? `no answer within ${FETCH_TIMEOUT_MS / 1000} s`
+        : describeError(error);
+    throw new Error(`cannot read ${url.href}: ${why}`);
+  } finally {
+    clearTimeout(progress);
   }
-
-  const snapshot = parsePrometheusText(body, { time: nowHrTime() });
-  const output = values.format === "json" ? `${serializeJsonLines(snapshot)}\n` : serializeCsv(snapshot);
-  if (values.out === undefined) {
-    process.stdout.write(output);
-  } else {
-    // Write then rename: a reader of FILE never sees half a snapshot.
-    const temporary = `${values.out}.${process.pid}.tmp`;
-    await writeFile(temporary, output);
-    await rename(temporary, values.out);
-  }
-  return 0;
-}
-
-/** Options of {@link parsePrometheusText}. */
-export interface PrometheusTextParseOptions {
-  /** Time of the read, used as the data points' end (and start: the text format has no start). */
-  readonly time: HrTime;
-}
-
-/** Prometheus family name -> golden-signal definition (counters by their `_total` name). */
-const KNOWN_FAMILIES: ReadonlyMap<string, MetricDefinition> = new Map(
-  [...GOLDEN_SIGNAL_METRICS, ...SELF_METRICS].map((d) => [d.promName, d]),
-);
-
-/** Prometheus labels of `target_info` -> OpenTelemetry resource attribute keys (semantic conventions). */
-const RESOURCE_KEYS: Readonly<Record<string, string>> = {
-  service_name: "service.name",
-  service_namespace: "service.namespace",
-  service_version: "service.version",
-  service_instance_id: "service.instance.id",
-  telemetry_sdk_language: "telemetry.sdk.language",
-  telemetry_sdk_name: "telemetry.sdk.name",
-  telemetry_sdk_version: "telemetry.sdk.version",
-};
-
-interface Family {
-  name: string;
-  type: string;
-  help: string;
-  unit: string;
-  samples: { name: string; labels: Record<string, string>; value: number }[];
-}
-
-/**
- * Reads Prometheus text (0.0.4 or OpenMetrics) back into a snapshot: counters become monotonic
- * sums, gauges (and untyped or summary samples) gauges, histograms explicit-bucket histograms
- * (cumulative `le` buckets turned back into per-bucket counts), `target_info` the resource.
- * Families of the golden signals get their OpenTelemetry names and units back; others keep
- * their Prometheus name.
- */
-export function parsePrometheusText(text: string, options: PrometheusTextParseOptions): ResourceMetrics {
-  const families = new Map<string, Family>();
-  const family = (name: string) => {
-    let f = families.get(name);
-    if (!f) {
-      f = { name, type: "untyped", help: "", unit: "", samples: [] };
-      families.set(name, f);
-    }
-    return f;
-  };
-  for (const rawLine of text.split("\n")) {
-    const line = rawLine.trim();
-    if (line === "") continue;
-    if (line.startsWith("#")) {
-      const match = /^#\s+(TYPE|HELP|UNIT)\s+(\S+)\s?(.*)$/.exec(line);
-      if (!match) continue;
-      const [, keyword, name = "", rest = ""] = match;
-      const f = family(name);
-      if (keyword === "TYPE") f.type = rest.trim();
-      else if (keyword === "HELP") f.help = rest.replace(/\\n/g, "\n").replace(/\\\\/g, "\\");
-      else f.unit = rest.trim();
-      continue;
-    }
-    const sample = parseSample(line);
-    if (sample) familyOf(families, sample.name, family).samples.push(sample);
-  }
-
-  let resourceAttributes: Attributes = {};
-  const known: MetricData[] = [];
-  const other: MetricData[] = [];
-  for (const f of families.values()) {
-    if (f.samples.length === 0) continue;
-    if (f.name === "target_info" || f.name === "target") {
-      const labels = f.samples[0]?.labels ?? {};
-      resourceAttributes = Object.fromEntries(
-        Object.entries(labels).map(([k, v]) => [RESOURCE_KEYS[k] ?? k, v]),
-      );
-      continue;
-    }
-    const definition = KNOWN_FAMILIES.get(f.name) ?? KNOWN_FAMILIES.get(`${f.name}_total`);
-    const metric = toMetricData(f, definition, options.time);
-    (definition ? known : other).push(metric);
-  }
-  const scopeMetrics: ScopeMetrics[] = [];
-  if (known.length > 0) scopeMetrics.push({ scope: { ...INSTRUMENTATION_SCOPE }, metrics: known });
-  if (other.length > 0) scopeMetrics.push({ scope: { name: "" }, metrics: other });
-  return { resource: resourceFromAttributes(resourceAttributes), scopeMetrics };
-}
-
-/** The family a sample belongs to: its own name, or the name without a histogram/counter suffix. */
-function familyOf(
-  families: Map<string, Family>,
-  sampleName: string,
-  create: (name: string) => Family,
-): Family {
-  if (families.has(sampleName) && families.get(sampleName)?.type !== "untyped") return create(sampleName);
-  for (const suffix of ["_bucket", "_sum", "_count", "_total", "_created"]) {
-    if (!sampleName.endsWith(suffix)) continue;
-    const base = sampleName.slice(0, -suffix.length);
-    if (families.has(base)) return create(base);
-  }
-  return create(sampleName);
-}
-
-function parseSample(
-  line: string,
-): { name: string; labels: Record<string, string>; value: number } | undefined {
-  const nameMatch = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line);
-  if (!nameMatch) return undefined;
-  const name = nameMatch[0];
-  let at = name.length;
-  const labels: Record<string, string> = {};
-  if (line[at] === "{") {
-    at++;
-    for (;;) {
-      while (line[at] === " " || line[at] === ",") at++;
-      if (line[at] === "}") {
-        at++;
-        break;
-      }
-      const key = /^[a-zA-Z_][a-zA-Z0-9_]*/.exec(line.slice(at))?.[0];
-      if (!key || line[at + key.length] !== "=" || line[at + key.length + 1] !== '"') return undefined;
-      at += key.length + 2;
-      let value = "";
-      while (at < line.length && line[at] !== '"') {
-        if (line[at] === "\\") {
-          const next = line[at + 1];
-          value += next === "n" ? "\n" : (next ?? "");
-          at += 2;
-        } else {
-          value += line[at];
-          at++;
-        }
-      }
-      if (line[at] !== '"') return undefined;
-      at++;
-      labels[key] = value;
-    }
-  }
-  const valueText = line.slice(at).trim().split(/\s+/)[0] ?? "";
-  const value = parseValue(valueText);
-  return value === undefined ? undefined : { name, labels, value };
-}
-
-function parseValue(text: string): number | undefined {
-  if (text === "+Inf" || text === "Inf") return Number.POSITIVE_INFINITY;
-  if (text === "-Inf") return Number.NEGATIVE_INFINITY;
-  if (text === "NaN") return Number.NaN;
-  if (text === "") return undefined;
-  const value = Number(text);
-  return Number.isNaN(value) ? undefined : value;
-}
-
-function toMetricData(f: Family, definition: MetricDefinition | undefined, time: HrTime): MetricData {
-  const descriptor = {
-    name: definition?.name ?? f.name,
-    description: definition?.description ?? f.help,
-    unit: definition?.unit ?? f.unit,
-    valueType: ValueType.DOUBLE,
-  };
-  const base = { descriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE };
-  const point = <T>(labels: Record<string, string>, value: T) => ({
-    startTime: time,
-    endTime: time,
-    attributes: labels,
-    value,
-  });
-  if (f.type === "histogram") {
-    return {
-      ...base,
-      dataPointType: DataPointType.HISTOGRAM,
-      dataPoints: histogramPoints(f).map((h) => point(h.labels, h.value)),
-    };
-  }
-  const samples = f.samples.filter((s) => !s.name.endsWith("_created"));
-  if (f.type === "counter") {
-    return {
-      ...base,
-      dataPointType: DataPointType.SUM,
-      isMonotonic: true,
-      dataPoints: samples.map((s) => point(s.labels, s.value)),
-    };
-  }
-  return {
-    ...base,
-    dataPointType: DataPointType.GAUGE,
-    dataPoints: samples.map((s) => point(s.labels, s.value)),
-  };
-}
-
-/** Groups `_bucket`/`_sum`/`_count` samples by label set and undoes the cumulative `le` buckets. */
-function histogramPoints(f: Family) {
-  const series = new Map<
-    string,
-    { labels: Record<string, string>; buckets: [number, number][]; sum: number; count: number }
-  >();
-  for (const s of f.samples) {
-    const { le, ...labels } = s.labels;
-    const key = JSON.stringify(Object.entries(labels).sort());
-    let entry = series.get(key);
-    if (!entry) {
-      entry = { labels, buckets: [], sum: 0, count: 0 };
-      series.set(key, entry);
-    }
-    if (s.name.endsWith("_bucket") && le !== undefined)
-      entry.buckets.push([parseValue(le) ?? Number.NaN, s.value]);
-    else if (s.name.endsWith("_sum")) entry.sum = s.value;
-    else if (s.name.endsWith("_count")) entry.count = s.value;
-  }
-  return [...series.values()].map(({ labels, buckets, sum, count }) => {
-    buckets.sort((a, b) => a[0] - b[0]);
-    const finite = buckets.filter(([le]) => Number.isFinite(le));
-    const counts: number[] = [];
-    let below = 0;
-    for (const [, cumulative] of finite) {
-      counts.push(cumulative - below);
-      below = cumulative;
-    }
-    counts.push(count - below); // the +Inf bucket holds what is left
-    return {
-      labels,
-      value: { buckets: { boundaries: finite.map(([le]) => le), counts }, sum, count },
-    };
-  });
-}
-
-function nowHrTime(): HrTime {
-  const ms = Date.now();
-  return [Math.floor(ms / 1000), (ms % 1000) * 1e6];
 }

@@ -1,44 +1,81 @@
-import { dashboardsCommand } from "./dashboards-command.js";
-import { demoCommand } from "./demo-command.js";
-import { exportCommand } from "./export-command.js";
-import { rulesCommand } from "./rules-command.js";
+import { readFileSync } from "node:fs";
+import { type CommandSpec, formatUsage } from "./command-line.js";
+import { DASHBOARDS_COMMAND, dashboardsCommand } from "./dashboards-command.js";
+import { DEMO_COMMAND, demoCommand } from "./demo-command.js";
+import { EXPORT_COMMAND, exportCommand } from "./export-command.js";
+import { RULES_COMMAND, rulesCommand } from "./rules-command.js";
+import { stdoutClosed, writeOut } from "./stdout-closed.js";
 
-/** The subcommands of the `zoran-telemetrie` binary: name, one-line help, entry point. */
-const COMMANDS: Readonly<Record<string, { summary: string; run: (argv: string[]) => Promise<number> }>> = {
-  demo: { summary: "run a simulated AI service with live golden signals on /metrics", run: demoCommand },
-  export: {
-    summary: "write a running endpoint's snapshot as JSON Lines or CSV (--format, --from, --out)",
-    run: exportCommand,
-  },
-  rules: {
-    summary: "write the alert and recording rules as a Prometheus rule file (--out FILE)",
-    run: rulesCommand,
-  },
-  dashboards: { summary: "write the Grafana and Kibana dashboards (--out DIR)", run: dashboardsCommand },
-};
+/** The subcommands of the `zoran-telemetrie` binary: their flags and entry points. */
+const COMMANDS: readonly { spec: CommandSpec; run: (argv: string[]) => Promise<number> }[] = [
+  { spec: DEMO_COMMAND, run: demoCommand },
+  { spec: EXPORT_COMMAND, run: exportCommand },
+  { spec: RULES_COMMAND, run: rulesCommand },
+  { spec: DASHBOARDS_COMMAND, run: dashboardsCommand },
+];
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(12)}${summary}`);
-  return `Usage: zoran-telemetrie <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun "zoran-telemetrie <command> --help" for a command's options.\n`;
+  const lines = COMMANDS.map(({ spec }) => `  ${spec.name.padEnd(12)}${spec.summary}`);
+  return (
+    "Usage: zoran-telemetrie <command> [options]\n" +
+    "       zoran-telemetrie help <command> | --help | --version\n\n" +
+    `Commands:\n${lines.join("\n")}\n\n` +
+    'Run "zoran-telemetrie help <command>" for a command\'s options.\n'
+  );
+}
+
+/**
+ * The package's version, read from its package.json: two folders up from both `src/cli/main.ts`
+ * (run by tsx) and `dist/cli/main.js` (the installed binary).
+ */
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
+function find(name: string) {
+  return COMMANDS.find(({ spec }) => spec.name === name);
 }
 
 async function main(argv: string[]): Promise<number> {
+  stdoutClosed();
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(usage());
-    return name === undefined ? 2 : 0;
+  if (name === undefined) {
+    process.stderr.write(usage());
+    return 2;
   }
-  const command = COMMANDS[name];
+  if (name === "--help" || name === "-h") {
+    writeOut(usage());
+    return 0;
+  }
+  if (name === "--version" || name === "-v" || name === "version") {
+    writeOut(`${version()}\n`);
+    return 0;
+  }
+  if (name === "help") {
+    const [topic, ...extra] = rest;
+    if (topic === undefined) {
+      writeOut(usage());
+      return 0;
+    }
+    const command = find(topic);
+    if (command === undefined || extra.length > 0) {
+      process.stderr.write(
+        `zoran-telemetrie help: ${command === undefined ? `unknown command "${topic}"` : "takes one command name"}\n\n${usage()}`,
+      );
+      return 2;
+    }
+    writeOut(formatUsage(command.spec));
+    return 0;
+  }
+  const command = find(name);
   if (command === undefined) {
     process.stderr.write(`zoran-telemetrie: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  try {
-    return await command.run(rest);
-  } catch (error) {
-    process.stderr.write(`zoran-telemetrie ${name}: ${(error as Error).message}\n`);
-    return 1;
-  }
+  return command.run(rest);
 }
 
 main(process.argv.slice(2)).then(
@@ -46,7 +83,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`zoran-telemetrie: ${String(error)}\n`);
+    process.stderr.write(`zoran-telemetrie: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   },
 );

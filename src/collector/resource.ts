@@ -12,7 +12,7 @@ import type { TelemetryCollectorOptions } from "./collector-options.js";
  * The collector's OpenTelemetry resource: the SDK defaults, then `OTEL_RESOURCE_ATTRIBUTES` and
  * `OTEL_SERVICE_NAME`, then the options given in code (which win). Host and process detectors
  * are deliberately not run: they report host names, command lines and the OS user name, which
- * may identify a person (DESIGN §8).
+ * may identify a person (docs/data-inventory.md).
  */
 export function buildResource(options: TelemetryCollectorOptions): Resource {
   const fromCode: Record<string, string | number | boolean> = {};

@@ -3,7 +3,7 @@
  * definitions in `src/signals/` with the official builders of `@grafana/grafana-foundation-sdk`
  * (classic dashboard JSON, schemaVersion 42).
  */
-import { ReduceDataOptionsBuilder } from "@grafana/grafana-foundation-sdk/common";
+import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import {
   PanelBuilder as HeatmapPanelBuilder,
@@ -12,14 +12,17 @@ import {
 import { DataqueryBuilder, PromQueryFormat } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as StatPanelBuilder } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TimeseriesPanelBuilder } from "@grafana/grafana-foundation-sdk/timeseries";
+import { GEN_AI_METRIC_NAMES } from "../signals/gen-ai-metric-definitions.js";
 import { PROBE_RESOURCES } from "../signals/label-values.js";
 import {
   ERRORS_METRIC,
   EXCHANGE_SIZE_METRIC,
   LATENCY_BOUNDS_SECONDS,
   LATENCY_METRIC,
+  REFUSALS_METRIC,
   REQUESTS_METRIC,
   SATURATION_METRIC,
+  TIME_TO_FIRST_TOKEN_METRIC,
   TOKENS_METRIC,
 } from "../signals/metric-definitions.js";
 import {
@@ -29,6 +32,7 @@ import {
   maxGauge,
   ratioOfRates,
   sumRate,
+  tokensByModel,
 } from "./promql.js";
 
 /** File name of the golden-signals overview dashboard under `dashboards/grafana/`. */
@@ -49,6 +53,13 @@ export const DATASOURCE_VARIABLE = "datasource";
 export const FILTER_VARIABLES = Object.freeze(["job", "instance", "operation", "exchange"] as const);
 
 const PROMETHEUS = { type: "prometheus", uid: `\${${DATASOURCE_VARIABLE}}` };
+
+/**
+ * `gen_ai.client.token.usage` on Prometheus: the OpenTelemetry-to-Prometheus name of the GenAI
+ * semantic-convention histogram (dots to underscores; `{token}` is an annotation, so no unit
+ * suffix). Its `_sum` counts tokens.
+ */
+const GEN_AI_TOKEN_USAGE_SUM = `${GEN_AI_METRIC_NAMES.tokenUsage.replaceAll(".", "_")}_sum`;
 
 // Thresholds sit on latency bucket bounds (2.56 s and 10.24 s), where a quantile estimated from
 // the buckets is least interpolated.
@@ -79,7 +90,20 @@ function query(expr: string, legendFormat: string, refId = "A"): DataqueryBuilde
   return new DataqueryBuilder().datasource(PROMETHEUS).expr(expr).legendFormat(legendFormat).refId(refId);
 }
 
-function timeseries(title: string, description: string, unit: string): TimeseriesPanelBuilder {
+/** How a time-series panel's legend sums each line up. */
+type LegendCalcs = "last-max" | "last-max-mean";
+
+/**
+ * A time-series panel: a legend as a table with the last and highest value of each line (and the
+ * mean where an average means something: rates and saturation, not quantiles or ratios), sorted
+ * by the last value, and a tooltip listing every line at the hovered time, highest first.
+ */
+function timeseries(
+  title: string,
+  description: string,
+  unit: string,
+  calcs: LegendCalcs = "last-max",
+): TimeseriesPanelBuilder {
   return new TimeseriesPanelBuilder()
     .title(title)
     .description(description)
@@ -88,7 +112,21 @@ function timeseries(title: string, description: string, unit: string): Timeserie
     .min(0)
     .fillOpacity(10)
     .span(12)
-    .height(8);
+    .height(9)
+    .legend(
+      new common.VizLegendOptionsBuilder()
+        .showLegend(true)
+        .displayMode(common.LegendDisplayMode.Table)
+        .placement(common.LegendPlacement.Bottom)
+        .calcs(calcs === "last-max" ? ["lastNotNull", "max"] : ["lastNotNull", "max", "mean"])
+        .sortBy("Last *")
+        .sortDesc(true),
+    )
+    .tooltip(
+      new common.VizTooltipOptionsBuilder()
+        .mode(common.TooltipDisplayMode.Multi)
+        .sort(common.SortOrder.Descending),
+    );
 }
 
 function stat(title: string, description: string, unit: string, expr: string): StatPanelBuilder {
@@ -101,7 +139,7 @@ function stat(title: string, description: string, unit: string, expr: string): S
       .span(6)
       .height(4)
       // A range query: the stat shows the last value over a sparkline of the time range.
-      .reduceOptions(new ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false))
+      .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(["lastNotNull"]).values(false))
       .withTarget(query(expr, ""))
   );
 }
@@ -198,10 +236,14 @@ function trafficPanels(by: readonly string[], legend: string): TimeseriesPanelBu
       "Tokens per second, in / out",
       "Tokens exchanged with models, by direction.",
       "suffix: tok/s",
+      "last-max-mean",
     ).withTarget(query(sumRate(TOKENS_METRIC.promName, { matchers: SIGNAL_MATCHERS, by }), legend)),
-    timeseries("Bytes per second, in / out", "Size of the exchanges, by direction.", "Bps").withTarget(
-      query(sumRate(EXCHANGE_SIZE_METRIC.promName, { matchers: SIGNAL_MATCHERS, by }), legend),
-    ),
+    timeseries(
+      "Bytes per second, in / out",
+      "Size of the exchanges, by direction.",
+      "Bps",
+      "last-max-mean",
+    ).withTarget(query(sumRate(EXCHANGE_SIZE_METRIC.promName, { matchers: SIGNAL_MATCHERS, by }), legend)),
   ];
 }
 
@@ -223,6 +265,72 @@ function errorTypePanel(group: string): TimeseriesPanelBuilder {
         `{{${group}}} {{error_type}}`,
       ),
     );
+}
+
+/**
+ * The AI-exchange panels: tokens by model (the GenAI semantic-convention histogram that
+ * `exchange()` and the SDK integrations emit), time to first token of streamed calls, and
+ * refusals, per `group` (`job` or `operation`).
+ */
+function genAiPanels(by: readonly string[], legend: string): TimeseriesPanelBuilder[] {
+  const ttft = timeseries(
+    "Time to first token p50 / p95",
+    "Streamed AI calls: time from the request to the first text or tool-call delta, from the merged distribution.",
+    "s",
+  );
+  (
+    [
+      [0.5, "A"],
+      [0.95, "B"],
+    ] as const
+  ).forEach(([quantile, refId]) => {
+    ttft.withTarget(
+      query(
+        histogramQuantile(TIME_TO_FIRST_TOKEN_METRIC, { matchers: SIGNAL_MATCHERS, by, quantile }),
+        `${legend} p${quantile * 100}`,
+        refId,
+      ),
+    );
+  });
+  return [
+    timeseries(
+      "Tokens by model",
+      "Tokens per second per model (the response's model, else the requested one) and token type, from gen_ai.client.token.usage.",
+      "suffix: tok/s",
+      "last-max-mean",
+    )
+      .span(24)
+      .withTarget(
+        query(
+          tokensByModel(GEN_AI_TOKEN_USAGE_SUM, {
+            matchers: PROCESS_MATCHERS,
+            by: ["job", "gen_ai_token_type"],
+          }),
+          "{{job}} {{model}} {{gen_ai_token_type}}",
+        ),
+      ),
+    ttft,
+    timeseries(
+      "Refusals",
+      "Model refusals per second (zoran_refusals_total) and their share of requests.",
+      "suffix: /s",
+      "last-max-mean",
+    )
+      .withTarget(
+        query(sumRate(REFUSALS_METRIC.promName, { matchers: SIGNAL_MATCHERS, by }), `${legend} refusals/s`),
+      )
+      .withTarget(
+        query(
+          ratioOfRates(REFUSALS_METRIC.promName, REQUESTS_METRIC.promName, { matchers: SIGNAL_MATCHERS, by }),
+          `${legend} share of requests`,
+          "B",
+        ),
+      )
+      .overrideByQuery("B", [
+        { id: "unit", value: "percentunit" },
+        { id: "custom.axisPlacement", value: "right" },
+      ]),
+  ];
 }
 
 /** Gives every panel a unique id, in grid order (the builders leave ids unset). */
@@ -282,6 +390,7 @@ export function buildOverviewDashboard(): dashboard.Dashboard {
         "Request rate by service",
         "Operations per second per service, by outcome.",
         "reqps",
+        "last-max-mean",
       ).withTarget(
         query(
           sumRate(REQUESTS_METRIC.promName, { matchers: SIGNAL_MATCHERS, by: ["job", "outcome"] }),
@@ -313,10 +422,18 @@ export function buildOverviewDashboard(): dashboard.Dashboard {
     .withRow(new dashboard.RowBuilder("Tokens and bytes"));
   for (const panel of trafficPanels(["job", "direction"], "{{job}} {{direction}}")) builder.withPanel(panel);
 
+  builder.withRow(new dashboard.RowBuilder("AI exchanges (GenAI)"));
+  for (const panel of genAiPanels(["job"], "{{job}}")) builder.withPanel(panel);
+
   builder.withRow(new dashboard.RowBuilder("Saturation"));
   for (const resource of PROBE_RESOURCES) {
     builder.withPanel(
-      timeseries(`Saturation: ${resource}`, `Share of ${resource} in use, per instance.`, "percentunit")
+      timeseries(
+        `Saturation: ${resource}`,
+        `Share of ${resource} in use, per instance.`,
+        "percentunit",
+        "last-max-mean",
+      )
         .span(6)
         .max(1)
         .thresholds(thresholds(SATURATION_WARN, SATURATION_CRITICAL))
@@ -345,7 +462,12 @@ export function buildDrilldownDashboard(): dashboard.Dashboard {
   })
     .withRow(new dashboard.RowBuilder("Traffic and errors by operation"))
     .withPanel(
-      timeseries("Request rate by operation", "Operations per second, by outcome.", "reqps").withTarget(
+      timeseries(
+        "Request rate by operation",
+        "Operations per second, by outcome.",
+        "reqps",
+        "last-max-mean",
+      ).withTarget(
         query(
           sumRate(REQUESTS_METRIC.promName, { matchers: SIGNAL_MATCHERS, by: ["operation", "outcome"] }),
           "{{operation}} {{outcome}}",
@@ -387,6 +509,9 @@ export function buildDrilldownDashboard(): dashboard.Dashboard {
   for (const panel of trafficPanels(["operation", "direction"], "{{operation}} {{direction}}")) {
     builder.withPanel(panel);
   }
+  builder.withRow(new dashboard.RowBuilder("AI exchanges by operation (GenAI)"));
+  // The GenAI token metric has no `operation`: tokens by model are in the overview only.
+  for (const panel of genAiPanels(["operation"], "{{operation}}").slice(1)) builder.withPanel(panel);
   return numberPanels(builder.build());
 }
 

@@ -151,6 +151,8 @@ export interface LensLineChartOptions {
   readonly metrics: readonly LensMetric[];
   /** Field whose top values split the series (one line per value), if any. */
   readonly breakdownField?: string;
+  /** Title of the left axis: the unit of the values, e.g. `seconds`. */
+  readonly yTitle: string;
 }
 
 const LAYER_ID = "layer1";
@@ -211,6 +213,9 @@ export function lensLineChart(options: LensLineChartOptions): { attributes: obje
         },
         visualization: {
           legend: { isVisible: true, position: "right" },
+          // The unit on the axis too: the column format puts it on the values (tooltips, legend).
+          yTitle: options.yTitle,
+          axisTitlesVisibilitySettings: { x: false, yLeft: true, yRight: true },
           valueLabels: "hide",
           fittingFunction: "None",
           preferredSeriesType: "line",

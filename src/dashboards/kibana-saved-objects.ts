@@ -81,7 +81,7 @@ function dataView(): KibanaSavedObject {
   });
 }
 
-const PER_SECOND = { id: "number", params: { decimals: 2 } } as const;
+const PER_SECOND = { id: "number", params: { decimals: 2, suffix: " /s" } } as const;
 const SECONDS = { id: "number", params: { decimals: 3, suffix: " s" } } as const;
 const PERCENT = { id: "percent", params: { decimals: 1 } } as const;
 
@@ -98,6 +98,7 @@ function panels(): { id: string; width: number; chart: ReturnType<typeof lensLin
       chart: lensLineChart({
         ...base,
         title: "Request rate by service",
+        yTitle: "requests / s",
         description: "Operations per second, summed over instances.",
         metrics: [counterRate("requests", "Requests / s", requests, PER_SECOND)],
         breakdownField: SERVICE_FIELD,
@@ -109,6 +110,7 @@ function panels(): { id: string; width: number; chart: ReturnType<typeof lensLin
       chart: lensLineChart({
         ...base,
         title: "Error ratio by service",
+        yTitle: "errors per request",
         description: "Failed share of operations: summed error rate over summed request rate.",
         metrics: [rateRatio("ratio", "Error ratio", errors, requests)],
         breakdownField: SERVICE_FIELD,
@@ -120,6 +122,7 @@ function panels(): { id: string; width: number; chart: ReturnType<typeof lensLin
       chart: lensLineChart({
         ...base,
         title: "Errors per second by error type",
+        yTitle: "errors / s",
         description: "Failed operations per second, by error type.",
         metrics: [counterRate("errors", "Errors / s", errors, PER_SECOND)],
         breakdownField: attributeField("error_type"),
@@ -131,6 +134,7 @@ function panels(): { id: string; width: number; chart: ReturnType<typeof lensLin
       chart: lensLineChart({
         ...base,
         title: "Latency p50 / p95 / p99",
+        yTitle: "seconds",
         description:
           "Percentiles of the merged latency histograms of every instance (needs delta histograms: see docs/dashboards.md).",
         metrics: [50, 95, 99].map((p) => percentile(`p${p}`, latency, p, SECONDS)),
@@ -142,6 +146,7 @@ function panels(): { id: string; width: number; chart: ReturnType<typeof lensLin
       chart: lensLineChart({
         ...base,
         title: "Tokens per second, in / out",
+        yTitle: "tokens / s",
         description: "Tokens exchanged with models, by direction.",
         metrics: [counterRate("tokens", "Tokens / s", metricField(TOKENS_METRIC), PER_SECOND)],
         breakdownField: attributeField("direction"),
@@ -153,6 +158,7 @@ function panels(): { id: string; width: number; chart: ReturnType<typeof lensLin
       chart: lensLineChart({
         ...base,
         title: "Bytes per second, in / out",
+        yTitle: "bytes / s",
         description: "Size of the exchanges, by direction.",
         metrics: [
           counterRate("bytes", "Bytes / s", metricField(EXCHANGE_SIZE_METRIC), { id: "bytes", params: {} }),
@@ -166,6 +172,7 @@ function panels(): { id: string; width: number; chart: ReturnType<typeof lensLin
       chart: lensLineChart({
         ...base,
         title: `Saturation (${PROBE_RESOURCES.join(", ")})`,
+        yTitle: "share in use",
         description: "Highest share in use of each resource over the instances.",
         metrics: [maxOf("saturation", "Saturation", metricField(SATURATION_METRIC), PERCENT)],
         breakdownField: attributeField("resource"),

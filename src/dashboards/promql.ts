@@ -90,3 +90,22 @@ export function bucketIncrease(metric: MetricDefinition, options: RateQueryOptio
 export function maxGauge(series: string, options: Omit<RateQueryOptions, "window">): string {
   return `max${groupBy(options.by ?? [])} (${series}${selector(options.matchers)})`;
 }
+
+/**
+ * Tokens per second of the GenAI semantic-convention histogram `gen_ai.client.token.usage`, per
+ * `model`: the model the response named (`gen_ai_response_model`), else the one asked for
+ * (`gen_ai_request_model`; a timeout has no response). Rates are summed across instances first
+ * (per requested and answered model), then the inner `label_replace` copies the request model
+ * into `model` and the outer one overwrites it with the response model where that is non-empty,
+ * and the result is summed by `model`.
+ */
+export function tokensByModel(sumSeries: string, options: RateQueryOptions): string {
+  const by = options.by ?? [];
+  const summed = sumRate(sumSeries, {
+    ...options,
+    by: [...by, "gen_ai_request_model", "gen_ai_response_model"],
+  });
+  const requested = `label_replace(${summed}, "model", "$1", "gen_ai_request_model", "(.+)")`;
+  const answered = `label_replace(${requested}, "model", "$1", "gen_ai_response_model", "(.+)")`;
+  return `sum${groupBy(["model", ...by])} (${answered})`;
+}

@@ -7,7 +7,7 @@ import { isIPv6 } from "node:net";
  * result), so the regexes below are off the hot path.
  */
 
-/** Longest label value kept, in UTF-16 code units (DESIGN §2). */
+/** Longest label value kept, in UTF-16 code units (longer free text is cut: README, "Metric names"). */
 export const MAX_LABEL_LENGTH = 128;
 
 /** One personal-data pattern and the placeholder that replaces a match. */

@@ -60,7 +60,7 @@ export type DropReason =
 const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ [OVERFLOW_ATTRIBUTE]: true });
 
 /**
- * The golden-signal store: our own hot path (DESIGN §4). Series live in typed-array slabs and are
+ * The golden-signal store: our own hot path (docs/architecture.md). Series live in typed-array slabs and are
  * found from allow-listed label values without hashing; the store hands its data to OpenTelemetry
  * as a `MetricProducer`, so every OpenTelemetry reader and exporter sees it.
  */

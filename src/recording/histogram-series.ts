@@ -25,7 +25,7 @@ export function histogramInitial(boundCount: number): number[] {
 
 /**
  * One histogram series: a pre-resolved handle whose `record()` is a bucket search and four
- * stores, with no attribute lookup and no clock read (DESIGN §7: ~8 ns floor).
+ * stores, with no attribute lookup and no clock read (~8 ns floor, docs/benchmarks.md).
  */
 export class HistogramSeries {
   readonly data: Float64Array;

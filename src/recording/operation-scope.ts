@@ -6,7 +6,7 @@ import { ERROR_TYPE_OTHER } from "../signals/label-index.js";
  * context so that `recordSignal()` calls anywhere below it (sync or async) attach to it.
  *
  * LATENCY and ERROR_RATE values recorded inside are held here until the span ends, the last
- * one winning (DESIGN §2: one operation = one request); the operation is counted once at the end.
+ * one winning (one operation = one request, README "Use"); the operation is counted once at the end.
  */
 export class OperationScope {
   /** Explicit latency in seconds, or -1 when none was recorded (the measured one is used). */

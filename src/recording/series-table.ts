@@ -35,7 +35,7 @@ export interface SeriesTableOptions<S> {
  * `resource`) and closed sets (`exchange`, `outcome`, `error_type`, `direction`). So a series is
  * `byRaw.get(freeText).slots[closedSetIndex]`: one string-keyed Map lookup (V8 caches a string's
  * hash in the string) and one array index. OpenTelemetry instead sorts and JSON-stringifies the
- * attribute object on every call (~450 ns, DESIGN §7).
+ * attribute object on every call (~450 ns, docs/benchmarks.md).
  *
  * Raw values are scrubbed once, when first seen; two raw values that scrub to the same text
  * share series. Memory is bounded: at most `cardinalityLimit` series, and at most twice that many

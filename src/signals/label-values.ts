@@ -1,5 +1,5 @@
 /**
- * The closed label-value sets of the golden-signal metrics (DESIGN §3). Free-text labels
+ * The closed label-value sets of the golden-signal metrics. Free-text labels
  * (`operation`, `resource`) are scrubbed instead; every other label takes one of these values.
  */
 

@@ -1,6 +1,6 @@
 /**
  * The golden-signal metrics: the one place where their names, units, labels and buckets live
- * (frozen by DESIGN §3). The store, the serializers, the dashboards and the alert rules read
+ * (frozen: dashboards, alert rules and users' queries depend on them). The store, the serializers, the dashboards and the alert rules read
  * them from here, so a name is never typed twice.
  */
 

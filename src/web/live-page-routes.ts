@@ -1,14 +1,14 @@
 import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { diag } from "@opentelemetry/api";
 import type { AlertState } from "../alerting/alert-state.js";
 import type { RouteHandler } from "../endpoint/route-handler.js";
 import type { WindowStore } from "../window/window-store.js";
-import { LIVE_PAGE_SCRIPT } from "./assets/live-page-script.js";
-import { LIVE_PAGE_STYLE } from "./assets/live-page-style.js";
 import { LivePointCache } from "./live-point-cache.js";
-import { buildLiveSnapshot, type LiveSnapshot } from "./live-snapshot.js";
+import { buildLiveSnapshot, type LiveFilter, type LiveSnapshot } from "./live-snapshot.js";
 import { LIVE_PAGE_ASSETS, renderLivePage } from "./render-live-page.js";
 
 /** Options of the built-in live page. */
@@ -19,7 +19,11 @@ export interface LivePageOptions {
   readonly window: WindowStore;
   /** Current alert states, when the collector runs alerting; the page says so when absent. */
   readonly alerts?: () => readonly AlertState[];
-  /** How far back the charts go, in milliseconds (clamped to the store's retention). @default 600000 */
+  /**
+   * How far back the charts can go, in milliseconds (clamped to the store's fine retention); the
+   * page's range selector offers 5 min, 15 min and 1 h within it, and "all".
+   * @default the store's fine retention (15 min with the collector's defaults)
+   */
   readonly historyMs?: number;
   /** How often the page polls `/api/snapshot`, in milliseconds. @default 2000 */
   readonly refreshMs?: number;
@@ -47,8 +51,13 @@ const SECURITY_HEADERS = {
   "Cross-Origin-Resource-Policy": "same-origin",
 } as const;
 
-/** A body and its type, or where to read it from the first time it is asked for. */
-type Asset = { readonly contentType: string } & ({ readonly text: string } | { readonly module: string });
+/** A body's type and where to read it from the first time it is asked for. */
+type Asset = { readonly contentType: string } & ({ readonly file: string } | { readonly module: string });
+
+/** Longest `operation` a filter accepts: the collector cuts label values at 128 characters. */
+const MAX_FILTER_LENGTH = 128;
+/** Snapshots kept for the requests of the same quarter second, one per filter and range. */
+const MAX_CACHED_SNAPSHOTS = 16;
 
 /**
  * The built-in live dashboard as routes for the collector's HTTP endpoint (path -> handler):
@@ -69,45 +78,73 @@ type Asset = { readonly contentType: string } & ({ readonly text: string } | { r
  * }
  */
 export function createLivePageRoutes(options: LivePageOptions): Map<string, RouteHandler> {
-  const historyMs = options.historyMs ?? 600_000;
   const refreshMs = options.refreshMs ?? 2_000;
   const clock = options.clock ?? Date.now;
-  const html = renderLivePage({ serviceName: options.serviceName, historyMs });
+  // Read from the store on the first request, where a failure answers 500 instead of throwing
+  // into the collector's constructor.
+  const historyMs = () =>
+    Math.min(options.historyMs ?? options.window.retentionMs, options.window.retentionMs);
+  let html: string | undefined;
 
   // Browsers with several tabs open poll at once: one snapshot serves the requests of the
-  // same quarter second instead of recomputing every chart for each.
-  let cached: { atMs: number; body: string } | undefined;
+  // same quarter second (per filter and range) instead of recomputing every chart for each.
+  const cached = new Map<string, { atMs: number; body: string }>();
   const points = new LivePointCache();
-  function snapshotBody(): string {
+  function snapshotBody(query: SnapshotQuery): string {
     const nowMs = clock();
-    if (cached !== undefined && nowMs >= cached.atMs && nowMs - cached.atMs < 250) return cached.body;
+    const key = JSON.stringify(query);
+    const hit = cached.get(key);
+    if (hit !== undefined && nowMs >= hit.atMs && nowMs - hit.atMs < 250) return hit.body;
     const snapshot: LiveSnapshot = buildLiveSnapshot({
       serviceName: options.serviceName,
       window: options.window,
       alerts: options.alerts,
-      historyMs,
+      historyMs: historyMs(),
+      ...(query.rangeMs === undefined ? {} : { rangeMs: query.rangeMs }),
+      ...(query.filter === undefined ? {} : { filter: query.filter }),
       summaryWindowMs: options.summaryWindowMs ?? 60_000,
       refreshMs,
       maxOperations: options.maxOperations ?? 50,
       maxResources: 8,
       nowMs,
       cache: points,
-      // About 70 ms at most per request (7 lines): a big store's first load fills in over a few
-      // refreshes instead of holding the host's event loop for a second.
+      // About 100 ms at most per request (10 lines): a big store's first load fills in over a
+      // few refreshes instead of holding the host's event loop for a second.
       lineBudgetMs: 10,
     });
-    cached = { atMs: nowMs, body: JSON.stringify(snapshot) };
-    return cached.body;
+    cached.delete(key);
+    cached.set(key, { atMs: nowMs, body: JSON.stringify(snapshot) });
+    if (cached.size > MAX_CACHED_SNAPSHOTS) cached.delete(cached.keys().next().value!);
+    return cached.get(key)!.body;
   }
 
   const routes = new Map<string, RouteHandler>();
   routes.set("/", (request, response) => {
+    try {
+      html ??= renderLivePage({ serviceName: options.serviceName, historyMs: historyMs() });
+    } catch (error) {
+      diag.warn(`zoran-telemetrie live page: cannot render the page: ${describe(error)}`);
+      send(request, response, 500, "text/plain; charset=utf-8", "live page unavailable\n", "no-store");
+      return;
+    }
     send(request, response, 200, "text/html; charset=utf-8", html, "no-cache");
   });
   routes.set("/api/snapshot", (request, response) => {
+    const query = parseSnapshotQuery(request.url ?? "/");
+    if (typeof query === "string") {
+      send(
+        request,
+        response,
+        400,
+        "application/json; charset=utf-8",
+        JSON.stringify({ error: query }),
+        "no-store",
+      );
+      return;
+    }
     let body: string;
     try {
-      body = snapshotBody();
+      body = snapshotBody(query);
     } catch (error) {
       diag.warn(`zoran-telemetrie live page: cannot build the snapshot: ${describe(error)}`);
       send(
@@ -135,8 +172,8 @@ export function createLivePageRoutes(options: LivePageOptions): Map<string, Rout
       contentType: "text/css; charset=utf-8",
       module: "uplot/dist/uPlot.min.css",
     },
-    [LIVE_PAGE_ASSETS.pageScript]: { contentType: "text/javascript; charset=utf-8", text: LIVE_PAGE_SCRIPT },
-    [LIVE_PAGE_ASSETS.pageStyle]: { contentType: "text/css; charset=utf-8", text: LIVE_PAGE_STYLE },
+    [LIVE_PAGE_ASSETS.pageScript]: { contentType: "text/javascript; charset=utf-8", file: "live-page.js" },
+    [LIVE_PAGE_ASSETS.pageStyle]: { contentType: "text/css; charset=utf-8", file: "live-page.css" },
   };
   for (const [path, asset] of Object.entries(assets)) {
     routes.set(`/${path}`, createAssetHandler(asset));
@@ -144,30 +181,76 @@ export function createLivePageRoutes(options: LivePageOptions): Map<string, Rout
   return routes;
 }
 
+/** What `/api/snapshot` was asked for. */
+interface SnapshotQuery {
+  readonly filter?: LiveFilter;
+  readonly rangeMs?: number;
+}
+
+/**
+ * Reads `?operation=&exchange=&rangeMs=` of `/api/snapshot`; a string is what is wrong with it
+ * (answered 400). No `rangeMs` (or `all`) means the whole history.
+ */
+export function parseSnapshotQuery(url: string): SnapshotQuery | string {
+  const params = new URL(url, "http://live.invalid").searchParams;
+  const operation = params.get("operation");
+  const exchange = params.get("exchange");
+  const range = params.get("rangeMs");
+  if (operation !== null && (operation === "" || operation.length > MAX_FILTER_LENGTH)) {
+    return `operation must be 1 to ${MAX_FILTER_LENGTH} characters`;
+  }
+  if (exchange !== null && operation === null) return "exchange needs an operation";
+  if (exchange !== null && !["ai_ai", "ai_human", "none"].includes(exchange)) {
+    return "exchange must be ai_ai, ai_human or none";
+  }
+  let rangeMs: number | undefined;
+  if (range !== null && range !== "all") {
+    rangeMs = Number(range);
+    if (!Number.isInteger(rangeMs) || rangeMs <= 0) return "rangeMs must be a positive integer or all";
+  }
+  return {
+    ...(operation === null ? {} : { filter: exchange === null ? { operation } : { operation, exchange } }),
+    ...(rangeMs === undefined ? {} : { rangeMs }),
+  };
+}
+
 function createAssetHandler(asset: Asset): RouteHandler {
   let body: Promise<Buffer> | undefined;
+  const source = "file" in asset ? join(assetsFolder(), asset.file) : asset.module;
   return async (request, response) => {
-    if ("text" in asset) {
-      send(request, response, 200, asset.contentType, asset.text, "public, max-age=300");
-      return;
-    }
-    body ??= readModuleFile(asset.module);
+    body ??= "file" in asset ? readFile(source) : readModuleFile(asset.module);
     try {
       send(request, response, 200, asset.contentType, await body, "public, max-age=300");
     } catch (error) {
       // Reported on every request until it is fixed: a broken install is worth the noise.
       body = undefined;
-      diag.warn(`zoran-telemetrie live page: cannot read ${asset.module}: ${describe(error)}`);
+      diag.warn(`zoran-telemetrie live page: cannot read ${source}: ${describe(error)}`);
       send(request, response, 500, "text/plain; charset=utf-8", "asset unavailable\n", "no-store");
     }
   };
 }
 
+/**
+ * The folder of this module: `src/web/` in the sources, `dist/` in the built package (every
+ * bundle lives directly in `dist/`). `import.meta.url` in both builds: the CommonJS one gets it
+ * from tsup's `shims` (built from `__filename`). Testing `typeof require` instead picked the ESM
+ * build's `__require` bundler shim, which has no `.resolve`: uPlot answered 500 (issue 12).
+ */
+function moduleFolder(): string {
+  return dirname(fileURLToPath(import.meta.url));
+}
+
+/**
+ * Where the page's own script and style are: `assets/` next to this module, i.e.
+ * `src/web/assets/` in the sources and `dist/assets/` in the built package (the build copies
+ * them there).
+ */
+function assetsFolder(): string {
+  return join(moduleFolder(), "assets");
+}
+
 /** Reads a file of an installed package, resolved from this module like an import would be. */
 function readModuleFile(specifier: string): Promise<Buffer> {
-  // `import.meta.url` in both builds: the CommonJS one gets it from tsup's `shims` (built from
-  // `__filename`). Testing `typeof require` instead picked the ESM build's `__require` bundler
-  // shim, which has no `.resolve`: uPlot answered 500 and the live page was blank (issue 12).
   return Promise.resolve().then(() => readFile(createRequire(import.meta.url).resolve(specifier)));
 }
 

@@ -12,6 +12,12 @@ export class LivePointCache {
   private readonly lines = new Map<string, Map<number, WindowValue[]>>();
 
   /**
+   * @param maxLines lines kept at most; the least recently read go first (each filter of the
+   *   page, `?operation=x`, has its own lines). @default 256
+   */
+  constructor(private readonly maxLines = 256) {}
+
+  /**
    * The values of line `key` at `times` (oldest first), computing the missing ones with
    * `compute`, newest first. Past `budgetMs` of computing (at least one point is always
    * computed), the older missing points stay missing (`[]`, drawn as gaps) for a later call to
@@ -25,10 +31,11 @@ export class LivePointCache {
     budgetMs: number = Number.POSITIVE_INFINITY,
   ): WindowValue[][] {
     let line = this.lines.get(key);
-    if (line === undefined) {
-      line = new Map();
-      this.lines.set(key, line);
-    }
+    // Map order is insertion order: re-inserting marks the line as the most recently read.
+    if (line !== undefined) this.lines.delete(key);
+    line ??= new Map();
+    this.lines.set(key, line);
+    if (this.lines.size > this.maxLines) this.lines.delete(this.lines.keys().next().value!);
     const oldest = times[0] ?? Number.POSITIVE_INFINITY;
     for (const atMs of line.keys()) if (atMs < oldest) line.delete(atMs);
     const deadline = performance.now() + budgetMs;

@@ -1,8 +1,9 @@
-import type { AlertState, AlertStatus } from "../alerting/alert-state.js";
+import type { AlertCondition, AlertState, AlertStatus } from "../alerting/alert-state.js";
 import { ERROR_TYPES, PROBE_RESOURCES } from "../signals/label-values.js";
-import { labelSetKey } from "../window/label-matcher.js";
-import type { SignalSelector, WindowValue } from "../window/window-query.js";
-import type { WindowStore } from "../window/window-store.js";
+import { REFUSALS_METRIC, TIME_TO_FIRST_TOKEN_METRIC } from "../signals/metric-definitions.js";
+import { type LabelMatcher, labelSetKey } from "../window/label-matcher.js";
+import type { SignalSelector, WindowQuery, WindowValue } from "../window/window-query.js";
+import { GEN_AI_TOKEN_USAGE, type WindowStore } from "../window/window-store.js";
 import { LivePointCache } from "./live-point-cache.js";
 
 /** One line of a live chart: its legend label and one value per timestamp (`null` = no data). */
@@ -14,7 +15,7 @@ export interface LiveChartSeries {
 
 /** One panel's chart: the unit of its left axis and its lines. */
 export interface LiveChart {
-  /** Unit of the values: `s`, `ratio` (0..1), `req/s`, `tokens/s`. */
+  /** Unit of the values: `s`, `ratio` (0..1), `req/s`, `tokens/s`, `/s`. */
   readonly unit: string;
   readonly series: LiveChartSeries[];
 }
@@ -52,21 +53,36 @@ export interface LiveAlert {
   readonly severity: string;
   readonly value: number | null;
   readonly threshold: number;
+  /** What the value measures and how it meets the threshold; `null` when the engine did not say. */
+  readonly condition: AlertCondition | null;
   readonly activeAt: string | null;
   /** Labels besides `alertname` and `severity` (they have their own columns). */
   readonly labels: Readonly<Record<string, string>>;
 }
 
+/** The operation every chart and table is narrowed to (`/api/snapshot?operation=...`). */
+export interface LiveFilter {
+  readonly operation: string;
+  /** Also narrows to one exchange kind when given. */
+  readonly exchange?: string;
+}
+
 /**
- * The JSON body of `GET /api/snapshot`: the four golden signals as chart series over the last
- * `historyMs`, the per-operation breakdown and error types over the last `summaryWindowMs`, and
- * the alert states (`null` when the collector has no alerting).
+ * The JSON body of `GET /api/snapshot`: the four golden signals as chart series over the chosen
+ * range (from the store's first ingest at most, so the x axis spans what exists), the GenAI
+ * panels once their metrics have series, the per-operation breakdown and error types over the
+ * last `summaryWindowMs`, and the alert states (`null` when the collector has no alerting).
  */
 export interface LiveSnapshot {
   readonly service: string;
   /** When the snapshot was built, ISO 8601. */
   readonly generatedAt: string;
+  /** Longest range the charts can show, in milliseconds (the store's full-resolution history). */
   readonly historyMs: number;
+  /** The range asked for (`?rangeMs=`), clamped to `historyMs`; `null` = all there is. */
+  readonly rangeMs: number | null;
+  /** Epoch seconds of the store's first ingest (about the collector's start); `null` before. */
+  readonly startedAt: number | null;
   /** Spacing of the chart points, in milliseconds (the window store's interval). */
   readonly stepMs: number;
   /** Each chart point is its statistic over this window ending at the point, in milliseconds. */
@@ -74,13 +90,25 @@ export interface LiveSnapshot {
   readonly summaryWindowMs: number;
   /** How often the page asks again, in milliseconds. */
   readonly refreshMs: number;
+  /** What the charts and tables are narrowed to; `null` = every operation. */
+  readonly filter: LiveFilter | null;
   /** Chart x values, epoch seconds (uPlot's time axis), oldest first. */
   readonly timestamps: number[];
   readonly charts: {
     readonly latency: LiveChart;
     readonly errors: LiveChart;
     readonly traffic: LiveChart;
+    /** Per process, whatever the filter: saturation has no `operation`. */
     readonly saturation: LiveChart;
+  };
+  /** Panels of AI exchanges, each `null` until its metric has a series in the store. */
+  readonly genAi: {
+    /** Tokens per second per model (`gen_ai.client.token.usage`; all operations: it has no `operation`). */
+    readonly tokensByModel: LiveChart | null;
+    /** p50 / p95 of `zoran.time_to_first_token`, seconds (streamed calls). */
+    readonly timeToFirstToken: LiveChart | null;
+    /** Refusals per second (`zoran.refusals`). */
+    readonly refusals: LiveChart | null;
   };
   readonly operations: LiveOperationRow[];
   /** Operation rows left out past `maxOperations` (the busiest are kept). */
@@ -94,8 +122,12 @@ export interface LiveSnapshotOptions {
   readonly serviceName: string;
   readonly window: WindowStore;
   readonly alerts?: () => readonly AlertState[];
-  /** Length of the charts, in milliseconds (clamped to what the store keeps). */
+  /** Longest range of the charts, in milliseconds (clamped to the store's fine retention). */
   readonly historyMs: number;
+  /** Range to chart, in milliseconds (clamped to `historyMs`). @default historyMs */
+  readonly rangeMs?: number;
+  /** Narrow every chart and table to one operation. @default none */
+  readonly filter?: LiveFilter;
   /** Window of the breakdown tables, in milliseconds. */
   readonly summaryWindowMs: number;
   readonly refreshMs: number;
@@ -103,6 +135,8 @@ export interface LiveSnapshotOptions {
   readonly maxOperations: number;
   /** Saturation lines at most (probe resources first, then custom ones). */
   readonly maxResources: number;
+  /** Model lines at most in "tokens by model" (the busiest). @default 8 */
+  readonly maxModels?: number;
   /** Epoch milliseconds of "now". */
   readonly nowMs: number;
   /** Chart points kept from earlier calls on the same store. @default none (every point computed) */
@@ -120,7 +154,12 @@ const TOKENS: SignalSelector = { signal: "traffic", statistic: "rate", kind: "to
 const ERROR_RATE: SignalSelector = { signal: "errors", statistic: "rate" };
 const SATURATION_MAX: SignalSelector = { signal: "saturation", statistic: "max" };
 const LATENCY_QUANTILES = ["p50", "p95", "p99"] as const;
+const TTFT_QUANTILES = [
+  ["p50", 0.5],
+  ["p95", 0.95],
+] as const;
 const BY_OPERATION = ["operation", "exchange"] as const;
+const BY_MODEL = ["gen_ai.response.model", "gen_ai.request.model"] as const;
 /** Intervals each chart point covers (see `pointWindowMs`). */
 const POINT_WINDOW_STEPS = 5;
 
@@ -130,8 +169,10 @@ const POINT_WINDOW_STEPS = 5;
  */
 export function buildLiveSnapshot(options: LiveSnapshotOptions): LiveSnapshot {
   const { window } = options;
-  const historyMs = Math.min(options.historyMs, window.maxWindowMs);
-  const stepMs = storeStepMs(window, historyMs, options.nowMs);
+  const stepMs = window.intervalMs;
+  const historyMs = Math.max(stepMs, Math.min(options.historyMs, window.retentionMs));
+  const rangeMs =
+    options.rangeMs === undefined ? null : Math.max(stepMs, Math.min(options.rangeMs, historyMs));
   // Each point is the statistic over the last few intervals, like PromQL's `rate(x[5 steps])`:
   // the store is fed on a timer whose ticks drift across interval boundaries, so one interval
   // alone holds zero, one or two ingests and a one-interval rate zigzags between 0 and twice
@@ -140,25 +181,41 @@ export function buildLiveSnapshot(options: LiveSnapshotOptions): LiveSnapshot {
   // The newest interval is still filling (its ingest may not have happened yet): charts end one
   // interval back, so their right edge does not dip on every other refresh.
   const end = Math.floor((options.nowMs - stepMs) / stepMs) * stepMs;
-  const points = Math.max(1, Math.floor(historyMs / stepMs));
+  // The x axis starts where the store's history does: nothing is drawn before the process had
+  // data, and a young process fills the width instead of a sliver at the right edge.
+  const firstIngestMs = window.firstIngestMs;
+  const firstPointMs = firstIngestMs === undefined ? end : Math.floor(firstIngestMs / stepMs) * stepMs;
+  const span = rangeMs ?? historyMs;
+  const oldest = Math.max(firstPointMs, end - span + stepMs);
   const pointTimes: number[] = [];
-  for (let i = points - 1; i >= 0; i--) pointTimes.push(end - i * stepMs);
+  for (let at = oldest; at <= end; at += stepMs) pointTimes.push(at);
+  // A point near the start covers only the intervals that exist, so its rate is not diluted by
+  // time before the first ingest.
+  const windowAt = (atMs: number) => Math.min(pointWindowMs, atMs - firstPointMs + stepMs);
+
+  const matcher = matcherOf(options.filter);
+  const prefix =
+    options.filter === undefined
+      ? ""
+      : `${labelSetKey({ operation: options.filter.operation, exchange: options.filter.exchange ?? "*" })}|`;
   const cache = options.cache ?? new LivePointCache();
   // One grouped query per line family and point (errors by type, saturation by resource), so the
   // cost does not grow with the number of error types or resources.
-  const line = (key: string, selector: SignalSelector, by?: readonly string[]) =>
+  const line = (key: string, compute: (query: WindowQuery) => WindowValue[]) =>
     cache.points(
-      key,
+      `${prefix}${key}`,
       pointTimes,
-      (nowMs) => window.measure(selector, { windowMs: pointWindowMs, nowMs, by }),
+      (nowMs) => compute({ windowMs: windowAt(nowMs), nowMs, matcher }),
       options.lineBudgetMs,
     );
+  const measured = (key: string, selector: SignalSelector, by?: readonly string[]) =>
+    line(key, (query) => window.measure(selector, { ...query, by }));
   const total = (points: WindowValue[][]) => points.map((groups) => groups[0]?.value ?? null);
   const byLabel = (points: WindowValue[][], name: string, value: string) =>
     points.map((groups) => groups.find((group) => group.labels[name] === value)?.value ?? null);
 
-  const requests = total(line("requests", REQUESTS));
-  const errorsByType = line("errors", ERROR_RATE, ["error_type"]);
+  const requests = total(measured("requests", REQUESTS));
+  const errorsByType = measured("errors", ERROR_RATE, ["error_type"]);
   // Errors per request at each point, as the store's errorRatio: no requests, no value.
   const perRequest = (errors: (number | null)[]) =>
     errors.map((rate, i) => {
@@ -166,9 +223,9 @@ export function buildLiveSnapshot(options: LiveSnapshotOptions): LiveSnapshot {
       return requestRate === null || !(requestRate > 0) ? null : (rate ?? 0) / requestRate;
     });
   const allErrors = errorsByType.map((groups) => groups.reduce((sum, group) => sum + group.value, 0));
-  const saturationByResource = line("saturation", SATURATION_MAX, ["resource"]);
+  const saturationByResource = measured("saturation", SATURATION_MAX, ["resource"]);
 
-  const history = { windowMs: historyMs, nowMs: options.nowMs };
+  const history = { windowMs: span, nowMs: options.nowMs, matcher };
   const errorTypesSeen = window
     .errorRate({ ...history, by: ["error_type"] })
     .filter((group) => group.value > 0)
@@ -184,17 +241,20 @@ export function buildLiveSnapshot(options: LiveSnapshotOptions): LiveSnapshot {
     service: options.serviceName,
     generatedAt: new Date(options.nowMs).toISOString(),
     historyMs,
+    rangeMs,
+    startedAt: firstIngestMs === undefined ? null : firstIngestMs / 1000,
     stepMs,
     summaryWindowMs: options.summaryWindowMs,
     refreshMs: options.refreshMs,
     pointWindowMs,
+    filter: options.filter ?? null,
     timestamps: pointTimes.map((ms) => ms / 1000),
     charts: {
       latency: {
         unit: "s",
         series: LATENCY_QUANTILES.map((statistic) => ({
           label: statistic,
-          values: total(line(statistic, { signal: "latency", statistic })),
+          values: total(measured(statistic, { signal: "latency", statistic })),
         })),
       },
       errors: {
@@ -211,7 +271,7 @@ export function buildLiveSnapshot(options: LiveSnapshotOptions): LiveSnapshot {
         unit: "req/s",
         series: [
           { label: "requests/s", values: requests },
-          { label: "tokens/s", values: total(line("tokens", TOKENS)) },
+          { label: "tokens/s", values: total(measured("tokens", TOKENS)) },
         ],
       },
       saturation: {
@@ -222,35 +282,91 @@ export function buildLiveSnapshot(options: LiveSnapshotOptions): LiveSnapshot {
         })),
       },
     },
-    ...operationRows(window, options),
-    errorTypes: errorTypeRows(window, options),
-    alerts: alertRows(options.alerts),
+    genAi: {
+      tokensByModel: tokensByModel(window, options, history, (key, compute) =>
+        // The GenAI metric has no `operation`: this chart is never narrowed, so its points are
+        // shared by every filter.
+        cache.points(
+          key,
+          pointTimes,
+          (nowMs) => compute({ windowMs: windowAt(nowMs), nowMs }),
+          options.lineBudgetMs,
+        ),
+      ),
+      timeToFirstToken: window.hasSeries(TIME_TO_FIRST_TOKEN_METRIC)
+        ? {
+            unit: "s",
+            series: TTFT_QUANTILES.map(([label, quantile]) => ({
+              label,
+              values: total(
+                line(`ttft-${label}`, (query) => window.timeToFirstTokenQuantile(quantile, query)),
+              ),
+            })),
+          }
+        : null,
+      refusals: window.hasSeries(REFUSALS_METRIC)
+        ? {
+            unit: "/s",
+            series: [
+              { label: "refusals/s", values: total(line("refusals", (query) => window.refusalRate(query))) },
+            ],
+          }
+        : null,
+    },
+    ...operationRows(window, options, matcher),
+    errorTypes: errorTypeRows(window, options, matcher),
+    alerts: alertRows(options.alerts, options.filter),
   };
 }
 
-// A store's interval never changes: read it once per store.
-const STEP_BY_STORE = new WeakMap<WindowStore, number>();
+function matcherOf(filter: LiveFilter | undefined): LabelMatcher | undefined {
+  if (filter === undefined) return undefined;
+  return filter.exchange === undefined
+    ? { operation: filter.operation }
+    : { operation: filter.operation, exchange: filter.exchange };
+}
 
-/**
- * The store's interval, read off a chart series (the store keeps it private): consecutive
- * timestamps are one interval apart.
- */
-function storeStepMs(window: WindowStore, historyMs: number, nowMs: number): number {
-  const known = STEP_BY_STORE.get(window);
-  if (known !== undefined) return known;
-  const { timestamps } = window.timeSeries(REQUESTS, { durationMs: historyMs, nowMs });
-  const [first, second] = timestamps;
-  if (first === undefined || second === undefined) return historyMs;
-  const stepMs = Math.round((second - first) * 1000);
-  STEP_BY_STORE.set(window, stepMs);
-  return stepMs;
+/** The model a token series belongs to: the one the response named, else the one asked for. */
+function modelOf(labels: Readonly<Record<string, string>>): string {
+  return labels["gen_ai.response.model"] || labels["gen_ai.request.model"] || "unknown";
+}
+
+function tokensByModel(
+  window: WindowStore,
+  options: LiveSnapshotOptions,
+  history: { windowMs: number; nowMs: number },
+  line: (key: string, compute: (query: WindowQuery) => WindowValue[]) => WindowValue[][],
+): LiveChart | null {
+  if (!window.hasSeries(GEN_AI_TOKEN_USAGE)) return null;
+  const busiest = new Map<string, number>();
+  for (const group of window.genAiTokenRate({ ...history, by: BY_MODEL })) {
+    const model = modelOf(group.labels);
+    busiest.set(model, (busiest.get(model) ?? 0) + group.value);
+  }
+  const models = [...busiest.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, options.maxModels ?? 8)
+    .map(([model]) => model);
+  const points = line("gen-ai-tokens", (query) => window.genAiTokenRate({ ...query, by: BY_MODEL }));
+  return {
+    unit: "tokens/s",
+    series: models.map((model) => ({
+      label: model,
+      values: points.map((groups) => {
+        let sum: number | null = null;
+        for (const group of groups) if (modelOf(group.labels) === model) sum = (sum ?? 0) + group.value;
+        return sum;
+      }),
+    })),
+  };
 }
 
 function operationRows(
   window: WindowStore,
   options: LiveSnapshotOptions,
+  matcher: LabelMatcher | undefined,
 ): { operations: LiveOperationRow[]; operationsOmitted: number } {
-  const query = { windowMs: options.summaryWindowMs, nowMs: options.nowMs, by: BY_OPERATION };
+  const query = { windowMs: options.summaryWindowMs, nowMs: options.nowMs, by: BY_OPERATION, matcher };
   const byKey = (values: { labels: Readonly<Record<string, string>>; value: number }[]) =>
     new Map(values.map((group) => [labelSetKey(group.labels), group.value]));
   const errorRatios = byKey(window.errorRatio(query));
@@ -281,8 +397,12 @@ function operationRows(
   };
 }
 
-function errorTypeRows(window: WindowStore, options: LiveSnapshotOptions): LiveErrorTypeRow[] {
-  const query = { windowMs: options.summaryWindowMs, nowMs: options.nowMs };
+function errorTypeRows(
+  window: WindowStore,
+  options: LiveSnapshotOptions,
+  matcher: LabelMatcher | undefined,
+): LiveErrorTypeRow[] {
+  const query = { windowMs: options.summaryWindowMs, nowMs: options.nowMs, matcher };
   const requests = window.requestRate(query)[0]?.value ?? 0;
   return window
     .errorRate({ ...query, by: ["error_type"] })
@@ -295,20 +415,30 @@ function errorTypeRows(window: WindowStore, options: LiveSnapshotOptions): LiveE
     }));
 }
 
-function alertRows(alerts: (() => readonly AlertState[]) | undefined): LiveAlert[] | null {
+/** Alert rows; with a filter, the alerts of that operation and those of no operation in particular. */
+function alertRows(
+  alerts: (() => readonly AlertState[]) | undefined,
+  filter: LiveFilter | undefined,
+): LiveAlert[] | null {
   if (alerts === undefined) return null;
-  return alerts().map((alert) => {
-    const { alertname: _name, severity: _severity, ...labels } = alert.labels;
-    return {
-      name: alert.name,
-      status: alert.status,
-      severity: alert.severity,
-      value: alert.value,
-      threshold: alert.threshold,
-      activeAt: alert.activeAt,
-      labels,
-    };
-  });
+  return alerts()
+    .filter((alert) => {
+      const operation = alert.labels.operation;
+      return filter === undefined || operation === undefined || operation === filter.operation;
+    })
+    .map((alert) => {
+      const { alertname: _name, severity: _severity, ...labels } = alert.labels;
+      return {
+        name: alert.name,
+        status: alert.status,
+        severity: alert.severity,
+        value: alert.value,
+        threshold: alert.threshold,
+        condition: alert.condition ?? null,
+        activeAt: alert.activeAt,
+        labels,
+      };
+    });
 }
 
 function byProbeFirst(a: string, b: string): number {

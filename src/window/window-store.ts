@@ -1,13 +1,16 @@
 import type { DiagLogger } from "@opentelemetry/api";
 import { DataPointType, type MetricData, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
+import { GEN_AI_METRIC_NAMES } from "../signals/gen-ai-metric-definitions.js";
 import {
   ERRORS_METRIC,
   EXCHANGE_SIZE_METRIC,
   LATENCY_METRIC,
   type MetricDefinition,
+  REFUSALS_METRIC,
   REQUESTS_METRIC,
   SATURATION_METRIC,
+  TIME_TO_FIRST_TOKEN_METRIC,
   TOKENS_METRIC,
 } from "../signals/metric-definitions.js";
 import { histogramQuantile, histogramShareAbove } from "../snapshot/histogram-quantile.js";
@@ -65,6 +68,8 @@ interface Series {
   /** Last cumulative values seen (counter: `[value]`, histogram: `[count, sum, buckets...]`). */
   readonly previous: Float64Array;
   seen: boolean;
+  /** Epoch milliseconds of the ingest that first saw the series: it has no value before. */
+  readonly firstSeenMs: number;
   /** One ring per tier, `slots * width` numbers each. */
   readonly rings: Float64Array[];
 }
@@ -78,12 +83,37 @@ interface Tier {
   current: number;
 }
 
+/**
+ * The GenAI semantic-convention token histogram that `exchange()` emits, kept as a counter of
+ * its `sum` (tokens) per model: the live page's "tokens by model". Its labels are the
+ * semantic-convention attributes; it carries no `operation`.
+ */
+export const GEN_AI_TOKEN_USAGE: MetricDefinition = Object.freeze({
+  name: GEN_AI_METRIC_NAMES.tokenUsage,
+  promName: "gen_ai_client_token_usage",
+  kind: "histogram",
+  unit: "{token}",
+  description: "Tokens used per GenAI client call (semantic conventions), summed per model.",
+  labels: Object.freeze([
+    "gen_ai.request.model",
+    "gen_ai.response.model",
+    "gen_ai.token.type",
+    "gen_ai.operation.name",
+    "gen_ai.system",
+    "gen_ai.provider.name",
+  ]),
+});
+
 const COUNTER_METRICS: readonly MetricDefinition[] = [
   REQUESTS_METRIC,
   ERRORS_METRIC,
   TOKENS_METRIC,
   EXCHANGE_SIZE_METRIC,
+  REFUSALS_METRIC,
 ];
+
+/** Histograms kept bucket by bucket (quantiles over windows). */
+const HISTOGRAM_METRICS: readonly MetricDefinition[] = [LATENCY_METRIC, TIME_TO_FIRST_TOKEN_METRIC];
 
 const TRAFFIC_METRIC: Readonly<Record<TrafficKind, MetricDefinition>> = {
   requests: REQUESTS_METRIC,
@@ -122,6 +152,9 @@ export class WindowStore {
   private readonly diag: DiagLogger;
   private readonly maxSeries: number;
   private warnedFull = false;
+  private firstIngest: number | undefined;
+  /** Time of the ingest in progress, stamped on the series it creates. */
+  private ingestMs = 0;
 
   constructor(options: WindowStoreOptions) {
     const tierOptions = [options, ...(options.coarse ? [options.coarse] : [])];
@@ -150,11 +183,35 @@ export class WindowStore {
     return last.slots * last.intervalMs;
   }
 
+  /** Length of one slot of the finest ring, in milliseconds: the step of chart series. */
+  get intervalMs(): number {
+    return this.tiers[0]!.intervalMs;
+  }
+
+  /** How far back the finest ring reaches, in milliseconds (charts at full resolution). */
+  get retentionMs(): number {
+    const fine = this.tiers[0]!;
+    return fine.slots * fine.intervalMs;
+  }
+
+  /** Epoch milliseconds of the first `ingest()`, when the store's history begins; undefined before. */
+  get firstIngestMs(): number | undefined {
+    return this.firstIngest;
+  }
+
+  /** True when some series of `metric` has been seen (e.g. to show a panel only once it has data). */
+  hasSeries(metric: MetricDefinition): boolean {
+    for (const series of this.series.values()) if (series.metric === metric) return true;
+    return false;
+  }
+
   /**
    * Adds a cumulative snapshot taken at `nowMs`: the change of every golden-signal series since
    * the previous ingest goes into the current interval's slot. Other metrics are ignored.
    */
   ingest(snapshot: ResourceMetrics, nowMs: number = this.clock()): void {
+    this.firstIngest ??= nowMs;
+    this.ingestMs = nowMs;
     for (const tier of this.tiers) this.advance(tier, nowMs);
     for (const scope of snapshot.scopeMetrics) {
       for (const metric of scope.metrics) this.ingestMetric(metric);
@@ -204,6 +261,31 @@ export class WindowStore {
     return this.histogramStatistic(query, (bounds, counts) =>
       histogramShareAbove(thresholdSeconds, bounds, counts),
     );
+  }
+
+  /** Model refusals per second over the window (`zoran.refusals`). */
+  refusalRate(query: WindowQuery): WindowValue[] {
+    return this.counterRate(REFUSALS_METRIC, query);
+  }
+
+  /**
+   * Time to first token quantile (0..1) in seconds over the window
+   * (`zoran.time_to_first_token`, streamed calls only). Groups without observations are left out.
+   */
+  timeToFirstTokenQuantile(quantile: number, query: WindowQuery): WindowValue[] {
+    return this.histogramStatistic(
+      query,
+      (bounds, counts) => histogramQuantile(quantile, bounds, counts),
+      TIME_TO_FIRST_TOKEN_METRIC,
+    );
+  }
+
+  /**
+   * Tokens per second of the GenAI client metric `gen_ai.client.token.usage` over the window,
+   * e.g. `by: ["gen_ai.response.model", "gen_ai.token.type"]`.
+   */
+  genAiTokenRate(query: WindowQuery): WindowValue[] {
+    return this.counterRate(GEN_AI_TOKEN_USAGE, query);
   }
 
   /**
@@ -297,8 +379,11 @@ export class WindowStore {
     const tierIndex = this.tiers.indexOf(tier);
     const slots = this.slotsOf(tier, query);
     const groups = new Map<string, WindowValue>();
+    const end = this.windowEndEpoch(tier, query);
     for (const series of this.series.values()) {
       if (series.metric !== metric || !matchesLabels(series.labels, query.matcher, metric.labels)) continue;
+      // A series born after the window has no value there (not a zero): charts show a gap.
+      if (Math.floor(series.firstSeenMs / tier.intervalMs) > end) continue;
       const ring = series.rings[tierIndex]!;
       let sum = 0;
       for (const slot of slots) sum += ring[slot]!;
@@ -313,14 +398,15 @@ export class WindowStore {
   private histogramStatistic(
     query: WindowQuery,
     statistic: (bounds: readonly number[], counts: Float64Array) => number | undefined,
+    metric: MetricDefinition = LATENCY_METRIC,
   ): WindowValue[] {
     const tier = this.tierFor(query.windowMs);
     const tierIndex = this.tiers.indexOf(tier);
     const slots = this.slotsOf(tier, query);
     const groups = new Map<string, { labels: LabelSet; bounds: readonly number[]; counts: Float64Array }>();
     for (const series of this.series.values()) {
-      if (series.metric !== LATENCY_METRIC) continue;
-      if (!matchesLabels(series.labels, query.matcher, LATENCY_METRIC.labels)) continue;
+      if (series.metric !== metric) continue;
+      if (!matchesLabels(series.labels, query.matcher, metric.labels)) continue;
       const labels = pickLabels(series.labels, query.by);
       const key = `${labelSetKey(labels)}|${series.bounds.join(",")}`;
       let group = groups.get(key);
@@ -346,6 +432,11 @@ export class WindowStore {
   private tierFor(windowMs: number): Tier {
     for (const tier of this.tiers) if (tier.slots * tier.intervalMs >= windowMs) return tier;
     return this.tiers[this.tiers.length - 1]!;
+  }
+
+  /** Interval number of the newest interval of the window that ends at `nowMs`. */
+  private windowEndEpoch(tier: Tier, query: WindowQuery): number {
+    return Math.floor((query.nowMs ?? this.clock()) / tier.intervalMs);
   }
 
   /** Slot indexes, oldest first, of the intervals inside the window that ends at `nowMs`. */
@@ -377,10 +468,21 @@ export class WindowStore {
 
   private ingestMetric(metric: MetricData): void {
     const name = metric.descriptor.name;
-    if (name === LATENCY_METRIC.name && metric.dataPointType === DataPointType.HISTOGRAM) {
+    if (name === GEN_AI_TOKEN_USAGE.name && metric.dataPointType === DataPointType.HISTOGRAM) {
+      // Only the sum matters (tokens per model): kept as a counter, one number per slot.
+      for (const point of metric.dataPoints) {
+        const series = this.seriesFor(GEN_AI_TOKEN_USAGE, point.attributes, []);
+        if (series === undefined) continue;
+        const sum = point.value.sum ?? 0;
+        this.addDelta(series, [sum], sum < (series.previous[0] ?? 0));
+      }
+      return;
+    }
+    const histogram = HISTOGRAM_METRICS.find((definition) => definition.name === name);
+    if (histogram !== undefined && metric.dataPointType === DataPointType.HISTOGRAM) {
       for (const point of metric.dataPoints) {
         const { boundaries, counts } = point.value.buckets;
-        const series = this.seriesFor(LATENCY_METRIC, point.attributes, boundaries);
+        const series = this.seriesFor(histogram, point.attributes, boundaries);
         if (series === undefined) continue;
         const cumulative = [point.value.count, point.value.sum ?? 0, ...counts];
         this.addDelta(series, cumulative, point.value.count < (series.previous[0] ?? 0));
@@ -424,11 +526,16 @@ export class WindowStore {
       return undefined;
     }
     // New series, or a histogram whose bounds changed (its old slots cannot be added up): start over.
-    const width = metric === LATENCY_METRIC ? bounds.length + 3 : metric === SATURATION_METRIC ? 2 : 1;
+    const width = HISTOGRAM_METRICS.includes(metric)
+      ? bounds.length + 3
+      : metric === SATURATION_METRIC
+        ? 2
+        : 1;
     const series: Series = {
       metric,
       labels,
       width,
+      firstSeenMs: existing?.firstSeenMs ?? this.ingestMs,
       bounds: [...bounds],
       previous: new Float64Array(metric === SATURATION_METRIC ? 0 : width),
       seen: false,

@@ -8,6 +8,7 @@ export const ENTRY_FILES: Readonly<Record<string, string>> = {
   "zoran-telemetrie": "index.ts",
   "zoran-telemetrie/alerting": "alerting/index.ts",
   "zoran-telemetrie/cluster": "cluster/index.ts",
+  "zoran-telemetrie/dashboards": "dashboards/index.ts",
   "zoran-telemetrie/testing": "testing/index.ts",
 };
 

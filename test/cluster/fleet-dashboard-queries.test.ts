@@ -6,7 +6,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { buildGrafanaDashboards } from "../../src/dashboards/grafana-dashboards.js";
-import { LATENCY_METRIC, SATURATION_METRIC } from "../../src/signals/metric-definitions.js";
+import {
+  LATENCY_METRIC,
+  SATURATION_METRIC,
+  TIME_TO_FIRST_TOKEN_METRIC,
+} from "../../src/signals/metric-definitions.js";
 
 const queries: { name: string; expr: string }[] = [];
 for (const [file, dashboard] of Object.entries(buildGrafanaDashboards())) {
@@ -39,7 +43,7 @@ describe("Grafana dashboard queries across a fleet", () => {
   )("$name takes the quantile of bucket rates summed by le", ({ expr }) => {
     expect(expr).toMatch(
       new RegExp(
-        `^histogram_quantile\\(0\\.\\d+, sum by \\(le(, \\w+)*\\) \\(rate\\(${LATENCY_METRIC.promName}_bucket\\{`,
+        `^histogram_quantile\\(0\\.\\d+, sum by \\(le(, \\w+)*\\) \\(rate\\((${LATENCY_METRIC.promName}|${TIME_TO_FIRST_TOKEN_METRIC.promName})_bucket\\{`,
       ),
     );
   });

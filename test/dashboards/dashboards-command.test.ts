@@ -10,8 +10,8 @@ describe("dashboardsCommand", () => {
 
   beforeEach(() => {
     out = mkdtempSync(join(tmpdir(), "zoran-dashboards-"));
-    vi.spyOn(console, "log").mockImplementation(() => {});
-    vi.spyOn(console, "error").mockImplementation(() => {});
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
   });
 
   afterEach(() => {
@@ -46,7 +46,12 @@ describe("dashboardsCommand", () => {
   it("exits 2 with usage when --out is missing or a flag is unknown", async () => {
     expect(await dashboardsCommand([])).toBe(2);
     expect(await dashboardsCommand(["--out", out, "--grafna"])).toBe(2);
-    expect(console.error).toHaveBeenCalledWith(expect.stringContaining("Usage: zoran-telemetrie dashboards"));
+    expect(process.stderr.write).toHaveBeenCalledWith(
+      expect.stringContaining("unknown option --grafna (did you mean --grafana?)"),
+    );
+    expect(process.stderr.write).toHaveBeenCalledWith(
+      expect.stringContaining("Usage: zoran-telemetrie dashboards"),
+    );
   });
 
   it("exits 1 when the output folder cannot be written", async () => {

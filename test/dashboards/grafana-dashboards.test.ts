@@ -5,7 +5,11 @@ import {
   DATASOURCE_VARIABLE,
   GRAFANA_DASHBOARD_UIDS,
 } from "../../src/dashboards/grafana-dashboards.js";
-import { GOLDEN_SIGNAL_METRICS } from "../../src/signals/metric-definitions.js";
+import {
+  GOLDEN_SIGNAL_METRICS,
+  REFUSALS_METRIC,
+  TIME_TO_FIRST_TOKEN_METRIC,
+} from "../../src/signals/metric-definitions.js";
 
 const dashboards = buildGrafanaDashboards();
 
@@ -48,6 +52,16 @@ interface PanelLike {
   datasource?: { type?: string; uid?: string };
   targets?: Target[];
   fieldConfig?: { defaults?: { unit?: string; thresholds?: { steps?: { value: number | null }[] } } };
+  options?: {
+    legend?: {
+      showLegend?: boolean;
+      displayMode?: string;
+      calcs?: string[];
+      sortBy?: string;
+      sortDesc?: boolean;
+    };
+    tooltip?: { mode?: string; sort?: string };
+  };
 }
 
 function panelsOf(dashboard: SchemaDashboard): PanelLike[] {
@@ -113,13 +127,75 @@ describe("buildGrafanaDashboards", () => {
     for (const panel of dataPanels) for (const t of panel.targets ?? []) expect(t.refId).toMatch(/^[A-Z]$/);
   });
 
-  it("queries only the golden-signal families of src/signals", () => {
-    const known = new Set(GOLDEN_SIGNAL_METRICS.flatMap((m) => [m.promName, `${m.promName}_bucket`]));
+  it("queries only the families of src/signals (golden signals, AI exchanges, GenAI tokens)", () => {
+    const known = new Set(
+      [...GOLDEN_SIGNAL_METRICS, REFUSALS_METRIC, TIME_TO_FIRST_TOKEN_METRIC].flatMap((m) => [
+        m.promName,
+        `${m.promName}_bucket`,
+      ]),
+    );
     for (const expr of exprs) {
-      const names = expr.match(/\bzoran_[a-z_]+/g) ?? [];
+      const names = expr.match(/\b(zoran|gen_ai)_[a-z_]+/g) ?? [];
       expect(names.length, expr).toBeGreaterThan(0);
-      for (const name of names) expect(known, expr).toContain(name);
+      for (const name of names) {
+        if (name.startsWith("gen_ai_"))
+          expect(name, expr).toMatch(
+            /^gen_ai_(client_token_usage_sum|request_model|response_model|token_type)$/,
+          );
+        else expect(known, expr).toContain(name);
+      }
     }
+  });
+
+  it("shows legends as tables with the last and highest value, and every line in the tooltip", () => {
+    const series = dataPanels.filter((p) => p.type === "timeseries");
+    expect(series.length).toBeGreaterThanOrEqual(20);
+    for (const panel of series) {
+      expect(panel.options?.legend, panel.title).toMatchObject({
+        showLegend: true,
+        displayMode: "table",
+        sortBy: "Last *",
+        sortDesc: true,
+      });
+      expect(panel.options?.legend?.calcs?.slice(0, 2), panel.title).toEqual(["lastNotNull", "max"]);
+      expect(panel.options?.tooltip, panel.title).toEqual({ mode: "multi", sort: "desc" });
+      // A mean of quantiles or of ratios means nothing: only rates and saturation carry one.
+      const expr = panel.targets?.[0]?.expr ?? "";
+      if (expr.includes("histogram_quantile") || panel.fieldConfig?.defaults?.unit === "percentunit") {
+        if (!expr.includes("zoran_saturation_ratio"))
+          expect(panel.options?.legend?.calcs, panel.title).not.toContain("mean");
+      }
+    }
+  });
+
+  it("has a GenAI row in the overview: tokens by model, time to first token, refusals", () => {
+    const overview = panelsOf(typed.find((d) => d.uid === GRAFANA_DASHBOARD_UIDS.overview)!);
+    const row = overview.findIndex((p) => p.type === "row" && p.title === "AI exchanges (GenAI)");
+    expect(row).toBeGreaterThan(0);
+    const next = overview.slice(
+      row + 1,
+      overview.findIndex((p, i) => i > row && p.type === "row"),
+    );
+    expect(next.map((p) => p.title)).toEqual([
+      "Tokens by model",
+      "Time to first token p50 / p95",
+      "Refusals",
+    ]);
+    const [tokens, ttft, refusals] = next;
+    expect(tokens!.targets![0]!.expr).toContain("gen_ai_client_token_usage_sum");
+    expect(tokens!.fieldConfig?.defaults?.unit).toBe("suffix: tok/s");
+    expect(ttft!.targets!.map((t) => t.expr)).toEqual([
+      expect.stringContaining(
+        `histogram_quantile(0.5, sum by (le, job) (rate(${TIME_TO_FIRST_TOKEN_METRIC.promName}_bucket`,
+      ),
+      expect.stringContaining(
+        `histogram_quantile(0.95, sum by (le, job) (rate(${TIME_TO_FIRST_TOKEN_METRIC.promName}_bucket`,
+      ),
+    ]);
+    expect(ttft!.fieldConfig?.defaults?.unit).toBe("s");
+    expect(refusals!.targets![0]!.expr).toBe(
+      `sum by (job) (rate(${REFUSALS_METRIC.promName}{job=~"$job", instance=~"$instance", operation=~"$operation", exchange=~"$exchange"}[$__rate_interval]))`,
+    );
   });
 
   it("aggregates across instances: summed rates, quantiles over summed buckets, no averages", () => {
@@ -177,7 +253,7 @@ describe("buildGrafanaDashboards", () => {
       } else if (expr.includes("zoran_exchange_size_bytes_total")) {
         expect(unit, panel.title).toBe("Bps");
       }
-      if (unit === "percentunit" || unit === "s") {
+      if (unit === "percentunit" || (unit === "s" && expr.includes("zoran_latency_seconds"))) {
         const steps = panel.fieldConfig?.defaults?.thresholds?.steps ?? [];
         expect(steps.length, panel.title).toBe(3);
       }

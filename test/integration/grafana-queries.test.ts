@@ -6,11 +6,21 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildGrafanaDashboards } from "../../src/dashboards/grafana-dashboards.js";
-import { REQUESTS_METRIC } from "../../src/signals/metric-definitions.js";
+import { serializePrometheus } from "../../src/index.js";
+import {
+  INSTRUMENTATION_SCOPE,
+  LATENCY_BOUNDS_SECONDS,
+  REFUSALS_METRIC,
+  REQUESTS_METRIC,
+  TIME_TO_FIRST_TOKEN_METRIC,
+} from "../../src/signals/metric-definitions.js";
 import { freePort, waitFor } from "../helpers/prometheus-server.js";
 import { requireBinary } from "../helpers/require-binary.js";
 
@@ -92,6 +102,53 @@ async function startDemo(): Promise<Target> {
   return { address, stop: () => stopChild(child) };
 }
 
+class ManualReader extends MetricReader {
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
+}
+
+/**
+ * A scrape target for the AI-exchange families that no running process emits yet
+ * (`zoran_refusals_total`, `zoran_time_to_first_token_seconds`: the AI SDK integrations will):
+ * the frozen instruments on an OpenTelemetry MeterProvider, serialized by the library's own
+ * Prometheus serializer, with new observations before every scrape. The demos provide everything
+ * else, including the GenAI token usage (their calls go through `collector.exchange()`).
+ */
+async function startAiExchangeTarget(): Promise<Target> {
+  const reader = new ManualReader();
+  const provider = new MeterProvider({ readers: [reader] });
+  const meter = provider.getMeter(INSTRUMENTATION_SCOPE.name, INSTRUMENTATION_SCOPE.version);
+  const refusals = meter.createCounter(REFUSALS_METRIC.name);
+  const firstToken = meter.createHistogram(TIME_TO_FIRST_TOKEN_METRIC.name, {
+    unit: TIME_TO_FIRST_TOKEN_METRIC.unit,
+    advice: { explicitBucketBoundaries: [...LATENCY_BOUNDS_SECONDS] },
+  });
+  const server: Server = createServer((_request, response) => {
+    for (const [operation, exchange, seconds] of [
+      ["chat_completion", "ai_human", 0.3],
+      ["injection_4champs", "ai_ai", 0.08],
+    ] as const) {
+      refusals.add(1, { operation, exchange });
+      for (let i = 0; i < 5; i++) firstToken.record(seconds * (0.5 + i / 4), { operation, exchange });
+    }
+    void reader.collect().then(({ resourceMetrics }) => {
+      response
+        .writeHead(200, { "content-type": "text/plain; version=0.0.4" })
+        .end(serializePrometheus(resourceMetrics));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    address: `127.0.0.1:${port}`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await provider.shutdown();
+    },
+  };
+}
+
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -127,6 +184,8 @@ describe.skipIf(!prometheusBin)("Grafana dashboard queries on a real Prometheus"
 
   beforeAll(async () => {
     for (let i = 0; i < INSTANCES; i++) targets.push(await startDemo());
+    const aiTarget = await startAiExchangeTarget();
+    targets.push(aiTarget);
 
     dataDir = mkdtempSync(join(tmpdir(), "zoran-prometheus-"));
     const config = join(dataDir, "prometheus.yml");

@@ -9,7 +9,7 @@ import { OtlpReceiver } from "../helpers/otlp-receiver.js";
 import { sumOf } from "../helpers/prometheus-samples.js";
 
 /**
- * DESIGN issue 6, item 5: after `collector.register()`, an OpenTelemetry auto-instrumentation
+ * After `collector.register()`, an OpenTelemetry auto-instrumentation
  * (here the official `@opentelemetry/instrumentation-http`) feeds the collector's pipeline: its
  * spans leave through the collector's OTLP exporter, its metrics appear in `/metrics`, and its
  * spans nest under `collector.trace()` operations. This file owns the process's globals.

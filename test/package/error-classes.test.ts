@@ -7,11 +7,16 @@ import { MODULE_SYSTEMS, writeUserScript } from "./write-user-script.js";
 
 const SRC = join(import.meta.dirname, "..", "..", "src");
 
-/** Every `class X extends ...Error` of the sources: each must be one class whatever the entry point. */
+/**
+ * Every `class X extends ...Error` of the library's sources: each must be one class whatever the
+ * entry point. `src/cli/` is left out: the CLI is an application on top of the entry points, and
+ * its errors (a bad command line) never reach a user's code.
+ */
 function sourceErrorClasses(dir = SRC): string[] {
   const names: string[] = [];
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
+    if (path === join(SRC, "cli")) continue;
     if (statSync(path).isDirectory()) names.push(...sourceErrorClasses(path));
     else if (entry.endsWith(".ts")) {
       for (const match of readFileSync(path, "utf8").matchAll(/\bclass (\w+) extends (\w*Error)\b/g)) {

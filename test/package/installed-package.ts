@@ -30,7 +30,7 @@ const BUILD_INPUTS = [
   "README.md",
   "LICENSE",
 ];
-/** npm has been seen resolving for minutes (DESIGN.md §6): every npm call is bounded. */
+/** npm has been seen resolving for minutes (with conflicting OpenTelemetry ranges): every npm call is bounded. */
 const PACK_TIMEOUT_MS = 300_000;
 const INSTALL_TIMEOUT_MS = 300_000;
 /** Longest wait for another test file (or run) that is packing or installing. */

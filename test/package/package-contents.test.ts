@@ -28,10 +28,11 @@ describe("contents of the packed package", () => {
     >;
   }, 660_000);
 
-  it("holds only the built code, the dashboards, the manifest, README and licence", () => {
+  it("holds only the built code, the dashboards, the docs, the manifest, README and licence", () => {
     const outside = pkg.files.filter(
       (path) =>
-        !/^(dist\/|dashboards\/)/.test(path) && !["package.json", "README.md", "LICENSE"].includes(path),
+        !/^(dist\/|dashboards\/|docs\/)/.test(path) &&
+        !["package.json", "README.md", "LICENSE"].includes(path),
     );
     expect(outside).toEqual([]);
     expect(pkg.files.filter((path) => path.endsWith(".ts") && !/\.d\.c?ts$/.test(path))).toEqual([]);

@@ -78,7 +78,7 @@ describe("cardinality attack: 1,000,000 distinct values on every signal", () => 
       expect(samples.length, name).toBeLessThanOrEqual(2_001);
       const overflow = samples.filter((s) => s.labels.otel_metric_overflow === "true");
       expect(overflow, name).toHaveLength(1);
-      // The overflow series carries no other label (DESIGN §2).
+      // The overflow series carries no other label (`{otel_metric_overflow="true"}`, README).
       expect(Object.keys(overflow[0]!.labels), name).toEqual(["otel_metric_overflow"]);
     }
     // Nothing recorded is lost: every latency observation is in a series or in the overflow.

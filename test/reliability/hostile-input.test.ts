@@ -22,8 +22,8 @@ import {
 } from "./hostile-values.js";
 
 /**
- * Property-based fuzzing of every public entry point with hostile input (DESIGN §2: bad input
- * never throws into the caller). After each run, every export format must still be well-formed
+ * Property-based fuzzing of every public entry point with hostile input (bad input never throws
+ * into the caller: it is dropped, reported once and counted). After each run, every export format must still be well-formed
  * (`promtool check metrics` on the text format), and Object.prototype must be untouched.
  * Seeds and runs come from test/helpers/property-runs.ts: fixed under `npm test`, random and
  * many more under `npm run fuzz`; a failure prints the seed and path that replay it.
@@ -63,7 +63,7 @@ function describeValue(value: unknown): string {
   }
 }
 
-/** The value's domain per signal (DESIGN §2); anything else must be dropped and counted. */
+/** The value's domain per signal (README, "Use"); anything else must be dropped and counted. */
 function isValid(signal: string, value: unknown): boolean {
   if (typeof value !== "number" || Number.isNaN(value)) return false;
   if (signal === "error_rate" || signal === "saturation") return value >= 0 && value <= 1;

@@ -34,7 +34,7 @@ describe("metric definitions", () => {
     }
   });
 
-  it("keep the frozen names of DESIGN §3", () => {
+  it("keep the frozen names users' queries depend on", () => {
     expect(GOLDEN_SIGNAL_METRICS.map((m) => m.promName)).toEqual([
       "zoran_latency_seconds",
       "zoran_requests_total",

@@ -1,54 +1,57 @@
-import { AlertingEngine } from "../../src/alerting/alerting-engine.js";
-import { loadRules } from "../../src/alerting/load-rules.js";
+import type { Counter, Histogram } from "@opentelemetry/api";
 import { GoldenSignals, TelemetryCollector } from "../../src/index.js";
-import { createLivePageRoutes, type LivePageOptions } from "../../src/web/live-page-routes.js";
-import { WindowStore } from "../../src/window/window-store.js";
+import {
+  LATENCY_BOUNDS_SECONDS,
+  REFUSALS_METRIC,
+  TIME_TO_FIRST_TOKEN_METRIC,
+} from "../../src/signals/metric-definitions.js";
 
 /** The operation name the escaping tests record: shown on the page, it must stay text. */
 export const SCRIPT_OPERATION = "<script>alert(1)</script>";
 
-/** A collector serving the live page on a free port, fed the way the collector will feed it. */
+/** A real collector serving its own live page on a free port, and simulated traffic for it. */
 export interface LivePageFixture {
   readonly collector: TelemetryCollector;
-  readonly window: WindowStore;
-  readonly engine: AlertingEngine | undefined;
   /** Base URL of the endpoint, e.g. `http://127.0.0.1:40123`. */
   readonly url: string;
   /** Records simulated operations until stopped (a few per tick, some failing). */
   startTraffic(): void;
+  /**
+   * Records AI exchanges until stopped: `collector.exchange()` calls with OpenAI-shaped responses
+   * (tokens by model through `gen_ai.client.token.usage`), plus refusals and times to first
+   * token on the frozen `zoran.refusals` / `zoran.time_to_first_token` instruments.
+   */
+  startAiTraffic(): void;
   stop(): Promise<void>;
 }
 
 /** Options of {@link startLivePageFixture}. */
 export interface LivePageFixtureOptions {
-  /** Window store interval and feed period, in milliseconds. @default 500 */
+  /** Window store interval (the collector's `window.intervalMs`), in milliseconds. @default 500 */
   readonly intervalMs?: number;
-  /** Run an alerting engine whose states the page shows. @default true */
+  /** Window store fine retention, in milliseconds: the page's longest range. @default 120000 */
+  readonly retentionMs?: number;
+  /** Alerting with two rules whose states the page shows. @default true */
   readonly alerting?: boolean;
-  readonly page?: Partial<Pick<LivePageOptions, "historyMs" | "refreshMs" | "summaryWindowMs">>;
 }
 
 /**
- * Builds the wiring the collector will own (a window store fed from `collect()` on a timer, the
- * live-page routes on the Prometheus endpoint), with real components only: a TelemetryCollector
- * listening on port 0, the real window store and alerting engine.
+ * Starts a `TelemetryCollector` with `exporter: "prometheus"` on port 0: the page, its API and its
+ * assets are the collector's own routes (nothing is wired by the test), fed by the collector's own
+ * window timer and alerting engine.
  */
 export async function startLivePageFixture(options: LivePageFixtureOptions = {}): Promise<LivePageFixture> {
-  const intervalMs = options.intervalMs ?? 500;
   const collector = new TelemetryCollector({
     serviceName: "live-page-test",
     exporter: "prometheus",
     port: 0,
     runtimeMetrics: false,
-  });
-  const window = new WindowStore({ intervalMs, retentionMs: 10 * 60_000 });
-  const engine =
-    options.alerting === false
-      ? undefined
-      : new AlertingEngine({
-          serviceName: "live-page-test",
-          window,
-          rules: loadRules({
+    window: { intervalMs: options.intervalMs ?? 500, retentionMs: options.retentionMs ?? 120_000 },
+    ...(options.alerting === false
+      ? {}
+      : {
+          alerting: {
+            evaluationIntervalMs: 500,
             rules: [
               {
                 name: "OperationErrorsHigh",
@@ -61,58 +64,70 @@ export async function startLivePageFixture(options: LivePageFixtureOptions = {})
               },
               { name: "LatencyP99High", signal: "latency", statistic: "p99", threshold: 30, window: "10s" },
             ],
-          }),
-        });
-  const routes = createLivePageRoutes({
-    serviceName: "live-page-test",
-    window,
-    ...(engine === undefined ? {} : { alerts: () => engine.states() }),
-    refreshMs: 500,
-    historyMs: 60_000,
-    summaryWindowMs: 10_000,
-    ...options.page,
+          },
+        }),
   });
-  for (const [path, handler] of routes) collector.addRoute(path, handler);
   await collector.start();
   const url = collector.url;
   if (url === undefined) throw new Error("collector did not report its URL");
 
-  let feeding = false;
-  const feed = setInterval(() => {
-    if (feeding) return;
-    feeding = true;
-    collector
-      .collect()
-      .then((snapshot) => {
-        window.ingest(snapshot);
-        engine?.evaluate();
-      })
-      .finally(() => {
-        feeding = false;
-      });
-  }, intervalMs);
-
-  let traffic: NodeJS.Timeout | undefined;
+  const timers: NodeJS.Timeout[] = [];
   let tick = 0;
+  let refusals: Counter | undefined;
+  let firstToken: Histogram | undefined;
   return {
     collector,
-    window,
-    engine,
     url,
     startTraffic() {
-      traffic ??= setInterval(() => {
-        tick++;
-        // The latency drifts with time, so that two reads of the page a few seconds apart differ.
-        const wave = 1 + 0.8 * Math.sin(tick / 15);
-        recordOperation(collector, "chat_completion", "ai_human", 0.4 * wave * (0.5 + Math.random()), 0.05);
-        recordOperation(collector, "agent_handoff", "ai_ai", 0.05 * wave * (0.5 + Math.random()), 0.02);
-        if (tick % 2 === 0) recordOperation(collector, SCRIPT_OPERATION, "ai_ai", 0.12 * wave, 0.2);
-      }, 50);
+      if (timers.length > 0) return;
+      timers.push(
+        setInterval(() => {
+          tick++;
+          // The latency drifts with time, so that two reads of the page a few seconds apart differ.
+          const wave = 1 + 0.8 * Math.sin(tick / 15);
+          recordOperation(collector, "chat_completion", "ai_human", 0.4 * wave * (0.5 + Math.random()), 0.05);
+          recordOperation(collector, "agent_handoff", "ai_ai", 0.05 * wave * (0.5 + Math.random()), 0.02);
+          if (tick % 2 === 0) recordOperation(collector, SCRIPT_OPERATION, "ai_ai", 0.12 * wave, 0.2);
+        }, 50),
+      );
+    },
+    startAiTraffic() {
+      // Until `exchange()` records these two itself, the frozen instruments are fed from here.
+      refusals ??= collector.meter.createCounter(REFUSALS_METRIC.name, {
+        description: REFUSALS_METRIC.description,
+      });
+      firstToken ??= collector.meter.createHistogram(TIME_TO_FIRST_TOKEN_METRIC.name, {
+        unit: TIME_TO_FIRST_TOKEN_METRIC.unit,
+        advice: { explicitBucketBoundaries: [...LATENCY_BOUNDS_SECONDS] },
+      });
+      const refusalCounter = refusals;
+      const firstTokenHistogram = firstToken;
+      timers.push(
+        setInterval(() => {
+          for (const [model, inputTokens] of [
+            ["gpt-4o-2024-08-06", 900],
+            ["claude-sonnet-4-5", 300],
+          ] as const) {
+            void collector.exchange(
+              { operation: "ai_chat", kind: "ai_human", provider: "openai", model },
+              (ex) =>
+                ex.response({
+                  model,
+                  choices: [
+                    { index: 0, finish_reason: "stop", message: { role: "assistant", content: "ok" } },
+                  ],
+                  usage: { prompt_tokens: inputTokens, completion_tokens: inputTokens / 3 },
+                }),
+            );
+          }
+          const attributes = { operation: "ai_chat", exchange: "ai_human" };
+          firstTokenHistogram.record(0.2 + 0.3 * Math.random(), attributes);
+          if (Math.random() < 0.3) refusalCounter.add(1, attributes);
+        }, 100),
+      );
     },
     async stop() {
-      clearInterval(feed);
-      if (traffic !== undefined) clearInterval(traffic);
-      await engine?.shutdown();
+      for (const timer of timers) clearInterval(timer);
       await collector.shutdown();
     },
   };

@@ -1,16 +1,18 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import { DiagLogLevel, diag } from "@opentelemetry/api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { LIVE_PAGE_SCRIPT } from "../../src/web/assets/live-page-script.js";
-import { LIVE_PAGE_STYLE } from "../../src/web/assets/live-page-style.js";
-import { createLivePageRoutes, LIVE_PAGE_CSP } from "../../src/web/live-page-routes.js";
+import { createLivePageRoutes, LIVE_PAGE_CSP, parseSnapshotQuery } from "../../src/web/live-page-routes.js";
 import type { LiveSnapshot } from "../../src/web/live-snapshot.js";
 import { renderLivePage } from "../../src/web/render-live-page.js";
 import { WindowStore } from "../../src/window/window-store.js";
 import { type LivePageFixture, SCRIPT_OPERATION, startLivePageFixture } from "./live-page-fixture.js";
 
 const require = createRequire(import.meta.url);
+const ASSETS = join(import.meta.dirname, "..", "..", "src", "web", "assets");
+const LIVE_PAGE_SCRIPT = readFileSync(join(ASSETS, "live-page.js"), "utf8");
+const LIVE_PAGE_STYLE = readFileSync(join(ASSETS, "live-page.css"), "utf8");
 
 describe("createLivePageRoutes on the collector's endpoint", () => {
   let fixture: LivePageFixture;
@@ -88,6 +90,37 @@ describe("createLivePageRoutes on the collector's endpoint", () => {
     expect(snapshot?.operations.map((row) => row.operation)).toContain(SCRIPT_OPERATION);
     expect(snapshot?.charts.traffic.series[0]?.values.some((v) => v !== null && v > 0)).toBe(true);
     expect(snapshot?.alerts?.map((alert) => alert.name)).toContain("LatencyP99High");
+    // The alert rows carry what the rule compares, for "p99 2.45 s > 30 s".
+    expect(snapshot?.alerts?.find((alert) => alert.name === "LatencyP99High")?.condition).toEqual({
+      signal: "latency",
+      statistic: "p99",
+      comparison: ">",
+    });
+  });
+
+  it("narrows every chart and table to one operation with ?operation=", async () => {
+    fixture.startTraffic();
+    const read = async (query: string) =>
+      (await (await fetch(`${fixture.url}/api/snapshot${query}`)).json()) as LiveSnapshot;
+    let all = await read("");
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && all.operations.length < 3) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      all = await read("");
+    }
+    const one = await read("?operation=agent_handoff");
+    expect(one.filter).toEqual({ operation: "agent_handoff" });
+    expect(one.operations.map((row) => row.operation)).toEqual(["agent_handoff"]);
+    const last = (s: LiveSnapshot) => s.charts.traffic.series[0]!.values.filter((v) => v !== null).at(-1)!;
+    // agent_handoff is one of three operations: its request rate is a fraction of the total.
+    expect(last(one)).toBeGreaterThan(0);
+    expect(last(one)).toBeLessThan(last(all));
+    const none = await read("?operation=no_such_operation");
+    expect(none.operations).toEqual([]);
+    expect(none.charts.traffic.series[0]!.values.every((v) => v === null)).toBe(true);
+    const bad = await fetch(`${fixture.url}/api/snapshot?rangeMs=soon`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: "rangeMs must be a positive integer or all" });
   });
 });
 
@@ -127,11 +160,50 @@ describe("renderLivePage", () => {
     const html = renderLivePage({ serviceName: `<img src=x onerror="alert(1)">&`, historyMs: 600_000 });
     expect(html).toContain("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;");
     expect(html).not.toContain("<img");
-    expect(html).toContain('last <span id="history">10 min</span>');
+    expect(html).toContain("(history up to 10 min)");
+  });
+
+  it("offers the four ranges, pause, a theme toggle and the GenAI panels (hidden until data)", () => {
+    const html = renderLivePage({ serviceName: "s", historyMs: 900_000 });
+    expect([...html.matchAll(/data-range="([^"]+)"/g)].map((m) => m[1])).toEqual([
+      "300000",
+      "900000",
+      "3600000",
+      "all",
+    ]);
+    expect(html).toContain('id="pause"');
+    expect(html).toContain('id="theme"');
+    expect(html).toMatch(/<section class="panels genai" id="genai-panels"[^>]*hidden>/);
+    for (const panel of ["tokensByModel", "timeToFirstToken", "refusals"]) {
+      expect(html).toContain(`id="panel-${panel}"`);
+    }
   });
 });
 
-describe("LIVE_PAGE_SCRIPT", () => {
+describe("parseSnapshotQuery", () => {
+  it("reads the operation filter and the range", () => {
+    expect(parseSnapshotQuery("/api/snapshot")).toEqual({});
+    expect(parseSnapshotQuery("/api/snapshot?operation=chat&exchange=ai_human&rangeMs=300000")).toEqual({
+      filter: { operation: "chat", exchange: "ai_human" },
+      rangeMs: 300_000,
+    });
+    expect(
+      parseSnapshotQuery(`/api/snapshot?operation=${encodeURIComponent(SCRIPT_OPERATION)}&rangeMs=all`),
+    ).toEqual({
+      filter: { operation: SCRIPT_OPERATION },
+    });
+  });
+
+  it("says what is wrong with a bad query", () => {
+    expect(parseSnapshotQuery("/api/snapshot?rangeMs=-5")).toMatch(/rangeMs/);
+    expect(parseSnapshotQuery("/api/snapshot?operation=")).toMatch(/operation/);
+    expect(parseSnapshotQuery(`/api/snapshot?operation=${"x".repeat(129)}`)).toMatch(/operation/);
+    expect(parseSnapshotQuery("/api/snapshot?exchange=ai_ai")).toMatch(/exchange needs an operation/);
+    expect(parseSnapshotQuery("/api/snapshot?operation=a&exchange=robot")).toMatch(/exchange must be/);
+  });
+});
+
+describe("the live page's script", () => {
   it("never hands data to an HTML parser", () => {
     expect(LIVE_PAGE_SCRIPT).not.toMatch(
       /innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|Function\(/,

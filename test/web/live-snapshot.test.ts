@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { AlertState } from "../../src/alerting/alert-state.js";
 import { GoldenSignals, TelemetryCollector } from "../../src/index.js";
+import {
+  LATENCY_BOUNDS_SECONDS,
+  REFUSALS_METRIC,
+  TIME_TO_FIRST_TOKEN_METRIC,
+} from "../../src/signals/metric-definitions.js";
 import { buildLiveSnapshot, type LiveSnapshotOptions } from "../../src/web/live-snapshot.js";
 import { WindowStore } from "../../src/window/window-store.js";
 
@@ -50,7 +55,9 @@ describe("buildLiveSnapshot", () => {
     const { collector, window, build } = setup();
     window.ingest(await collector.collect(), T0);
     const snapshot = build(T0 + 5_000);
-    expect(snapshot.timestamps).toHaveLength(30);
+    // The x axis starts at the first ingest: 5 ended intervals, not 30 s of empty history.
+    expect(snapshot.startedAt).toBe(T0 / 1000);
+    expect(snapshot.timestamps).toEqual([0, 1, 2, 3, 4].map((s) => T0 / 1000 + s));
     for (const series of snapshot.charts.latency.series)
       expect(series.values.every((v) => v === null)).toBe(true);
     expect(snapshot.charts.errors.series).toHaveLength(1);
@@ -91,8 +98,70 @@ describe("buildLiveSnapshot", () => {
     expect(p99).toBeGreaterThan(0.32);
     expect(p99).toBeLessThanOrEqual(0.64);
     expect(p50).toBeLessThan(p99);
-    // Before the first ingest the charts have no latency: gaps, not zeros.
-    expect(snapshot.charts.latency.series[0]!.values[0]).toBeNull();
+    // The chart starts at the first ingest (T0 + 1.1 s), the interval that began at T0 + 1 s.
+    expect(snapshot.timestamps[0]).toBe((T0 + STEP_MS) / 1000);
+    // Its first point covers that one interval only, so its rate is not diluted by time before it.
+    expect(requests!.values[0]).toBeCloseTo(15, 6);
+  });
+
+  it("grows the x axis from the first ingest up to the history, then slides", async () => {
+    const { collector, window, build } = setup();
+    window.ingest(await collector.collect(), T0 + 100);
+    expect(build(T0 + 10_500).timestamps).toHaveLength(10);
+    expect(build(T0 + 20_500).timestamps).toHaveLength(20);
+    const later = build(T0 + 100_500);
+    expect(later.timestamps).toHaveLength(30);
+    expect(later.timestamps.at(-1)).toBe((T0 + 99_000) / 1000);
+    // A shorter range, within what exists.
+    const five = build(T0 + 100_500, { rangeMs: 5_000 });
+    expect(five.rangeMs).toBe(5_000);
+    expect(five.timestamps).toHaveLength(5);
+  });
+
+  it("draws no value before a series existed, rather than a zero", async () => {
+    const { collector, window, build } = setup();
+    for (let second = 1; second <= 12; second++) {
+      for (let i = 0; i < 4; i++) operation(collector, "chat", 0.2);
+      // Tokens and a second operation start half-way through.
+      if (second > 6) {
+        collector.recordSignal(GoldenSignals.TRAFFIC, 100, { kind: "tokens", direction: "input" });
+        operation(collector, "late", 0.1);
+      }
+      window.ingest(await collector.collect(), T0 + second * STEP_MS + 100);
+    }
+    const snapshot = build(T0 + 13 * STEP_MS + 500);
+    const [requests, tokens] = snapshot.charts.traffic.series;
+    expect(requests!.values.every((v) => v !== null && v > 0)).toBe(true);
+    // Points 0..5 are seconds 1..6: no token series yet, so gaps; then the series exists.
+    expect(tokens!.values.slice(0, 6)).toEqual([null, null, null, null, null, null]);
+    expect(tokens!.values.slice(6).every((v) => v !== null && v > 0)).toBe(true);
+    const late = build(T0 + 13 * STEP_MS + 500, { filter: { operation: "late" } });
+    expect(late.charts.traffic.series[0]!.values.slice(0, 6)).toEqual([null, null, null, null, null, null]);
+    expect(late.charts.traffic.series[0]!.values.at(-1)).toBeCloseTo(1, 6);
+  });
+
+  it("narrows every chart and table to one operation, saturation staying per process", async () => {
+    const { collector, window, build } = setup();
+    for (let second = 1; second <= 8; second++) {
+      for (let i = 0; i < 9; i++) operation(collector, "chat", 2, i === 0 ? "timeout" : undefined);
+      for (let i = 0; i < 3; i++) operation(collector, "embed", 0.02);
+      collector.recordSignal(GoldenSignals.SATURATION, 0.5, { resource: "cpu" });
+      window.ingest(await collector.collect(), T0 + second * STEP_MS + 100);
+    }
+    const nowMs = T0 + 9 * STEP_MS + 500;
+    const all = build(nowMs);
+    const embed = build(nowMs, { filter: { operation: "embed" } });
+    expect(embed.filter).toEqual({ operation: "embed" });
+    expect(embed.operations.map((row) => row.operation)).toEqual(["embed"]);
+    expect(all.charts.traffic.series[0]!.values.at(-1)).toBeCloseTo(12, 6);
+    expect(embed.charts.traffic.series[0]!.values.at(-1)).toBeCloseTo(3, 6);
+    expect(embed.charts.errors.series[0]!.values.at(-1)).toBe(0);
+    expect(embed.errorTypes).toEqual([]);
+    expect(embed.charts.latency.series[2]!.values.at(-1)).toBeLessThan(0.05);
+    expect(all.charts.latency.series[2]!.values.at(-1)).toBeGreaterThan(1);
+    expect(embed.charts.saturation.series[0]!.values.at(-1)).toBeCloseTo(0.5, 6);
+    const chatOnly = build(nowMs, { filter: { operation: "chat", exchange: "ai_ai" } });
+    expect(chatOnly.operations).toEqual([]);
   });
 
   it("breaks traffic down per operation and error type over the summary window", async () => {
@@ -149,6 +218,60 @@ describe("buildLiveSnapshot", () => {
     expect(snapshot.charts.saturation.series[1]!.values.at(-1)).toBeCloseTo(0.9, 6);
   });
 
+  it("shows the GenAI panels only once their metrics exist: tokens by model, TTFT, refusals", async () => {
+    const { collector, window, build } = setup();
+    window.ingest(await collector.collect(), T0 + 100);
+    const before = build(T0 + 1_500);
+    expect(before.genAi).toEqual({ tokensByModel: null, timeToFirstToken: null, refusals: null });
+
+    // Until exchange() records them itself, the frozen instruments are fed through the meter.
+    const refusals = collector.meter.createCounter(REFUSALS_METRIC.name);
+    const firstToken = collector.meter.createHistogram(TIME_TO_FIRST_TOKEN_METRIC.name, {
+      unit: "s",
+      advice: { explicitBucketBoundaries: [...LATENCY_BOUNDS_SECONDS] },
+    });
+    for (let second = 1; second <= 10; second++) {
+      // Per second: 3 calls answered by gpt-4o (100 + 50 tokens), 1 by a model named only in the request.
+      for (let i = 0; i < 3; i++) {
+        await collector.exchange(
+          { operation: "chat", kind: "ai_human", provider: "openai", model: "gpt-4o" },
+          (ex) =>
+            ex.response({
+              model: "gpt-4o-2024-08-06",
+              choices: [{ finish_reason: "stop", message: { content: "ok" } }],
+              usage: { prompt_tokens: 100, completion_tokens: 50 },
+            }),
+        );
+      }
+      await collector.exchange(
+        { operation: "summarize", kind: "ai_ai", provider: "anthropic", model: "claude" },
+        (ex) => ex.usage({ inputTokens: 40, outputTokens: 20 }),
+      );
+      firstToken.record(0.3, { operation: "chat", exchange: "ai_human" });
+      firstToken.record(1.5, { operation: "summarize", exchange: "ai_ai" });
+      refusals.add(2, { operation: "chat", exchange: "ai_human" });
+      window.ingest(await collector.collect(), T0 + second * STEP_MS + 100);
+    }
+    const snapshot = build(T0 + 11 * STEP_MS + 500);
+    const tokens = snapshot.genAi.tokensByModel!;
+    expect(tokens.unit).toBe("tokens/s");
+    expect(tokens.series.map((s) => s.label)).toEqual(["gpt-4o-2024-08-06", "claude"]);
+    expect(tokens.series[0]!.values.at(-1)).toBeCloseTo(450, 6);
+    expect(tokens.series[1]!.values.at(-1)).toBeCloseTo(60, 6);
+    // Before the first exchange (the first ingest at T0 + 0.1 s), no value: a gap.
+    expect(tokens.series[0]!.values[0]).toBeNull();
+    const ttft = snapshot.genAi.timeToFirstToken!;
+    expect(ttft.series.map((s) => s.label)).toEqual(["p50", "p95"]);
+    expect(ttft.series[0]!.values.at(-1)).toBeGreaterThan(0.16);
+    expect(ttft.series[1]!.values.at(-1)).toBeGreaterThan(1.28);
+    expect(snapshot.genAi.refusals!.series[0]!.values.at(-1)).toBeCloseTo(2, 6);
+    // Narrowed to summarize: its own TTFT, no refusals; tokens by model is never narrowed.
+    const summarize = build(T0 + 11 * STEP_MS + 500, { filter: { operation: "summarize" } });
+    expect(summarize.genAi.timeToFirstToken!.series[0]!.values.at(-1)).toBeGreaterThan(1.28);
+    expect(summarize.genAi.refusals!.series[0]!.values.at(-1)).toBeNull();
+    expect(summarize.genAi.tokensByModel!.series[0]!.values.at(-1)).toBeCloseTo(450, 6);
+  });
+
   it("passes alert states through without alertname and severity in the labels", async () => {
     const { build } = setup();
     const state: AlertState = {
@@ -159,6 +282,7 @@ describe("buildLiveSnapshot", () => {
       annotations: {},
       value: 2.5,
       threshold: 2,
+      condition: { signal: "latency", statistic: "p95", comparison: ">" },
       activeAt: "2024-01-01T00:00:00.000Z",
       firedAt: "2024-01-01T00:05:00.000Z",
       resolvedAt: null,
@@ -173,17 +297,26 @@ describe("buildLiveSnapshot", () => {
         severity: "critical",
         value: 2.5,
         threshold: 2,
+        condition: { signal: "latency", statistic: "p95", comparison: ">" },
         activeAt: "2024-01-01T00:00:00.000Z",
         labels: { service: "s", operation: "<b>chat</b>" },
       },
     ]);
     expect(build(T0, { alerts: () => [] }).alerts).toEqual([]);
+    // Filtered to an operation: its alerts and those of no operation in particular.
+    const other = { ...state, labels: { ...state.labels, operation: "embed" } };
+    const global = { ...state, name: "AllSlow", labels: { alertname: "AllSlow" } };
+    const filtered = build(T0, { alerts: () => [state, other, global], filter: { operation: "embed" } });
+    expect(filtered.alerts?.map((a) => [a.name, a.labels.operation])).toEqual([
+      ["ChatSlow", "embed"],
+      ["AllSlow", undefined],
+    ]);
   });
 
   it("clamps the history to what the store keeps", async () => {
     const { collector, window, build } = setup();
     window.ingest(await collector.collect(), T0);
-    const snapshot = build(T0 + 2_000, { historyMs: 3_600_000 });
+    const snapshot = build(T0 + 200_000, { historyMs: 3_600_000 });
     expect(snapshot.historyMs).toBe(120_000);
     expect(snapshot.timestamps).toHaveLength(120);
   });

@@ -3,18 +3,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { exportCommand, parsePrometheusText } from "../../../src/cli/export-command.js";
-import { TelemetryCollector } from "../../../src/collector/telemetry-collector.js";
-import { CSV_COLUMNS } from "../../../src/exporters/csv/csv-serializer.js";
-import { GoldenSignals } from "../../../src/signals/golden-signals.js";
+import { exportCommand } from "../../src/cli/export-command.js";
+import { TelemetryCollector } from "../../src/collector/telemetry-collector.js";
+import { CSV_COLUMNS } from "../../src/exporters/csv/csv-serializer.js";
+import { parsePrometheusText } from "../../src/exporters/prometheus/prometheus-text-parser.js";
+import { GoldenSignals } from "../../src/signals/golden-signals.js";
 import {
   LATENCY_BOUNDS_SECONDS,
   LATENCY_METRIC,
   REQUESTS_METRIC,
-} from "../../../src/signals/metric-definitions.js";
-import { decodeMetricsRequest, type ReceivedPoint } from "../../helpers/otlp-receiver.js";
+} from "../../src/signals/metric-definitions.js";
+import { decodeMetricsRequest, type ReceivedPoint } from "../helpers/otlp-receiver.js";
 
-// Lives here until test/cli/ is opened to this suite: it exercises src/cli/export-command.ts.
 let dir: string;
 let collector: TelemetryCollector | undefined;
 beforeEach(() => {
