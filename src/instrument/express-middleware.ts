@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TraceStateOptions } from "../privacy/trace-state-allow-list.js";
 import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
 import { observeNodeRequest } from "./observe-node-request.js";
@@ -12,7 +13,7 @@ export interface ExpressRequestLike extends IncomingMessage {
 }
 
 /** Options of {@link expressMiddleware}. */
-export interface ExpressMiddlewareOptions {
+export interface ExpressMiddlewareOptions extends TraceStateOptions {
   /** `exchange` label of every request. @default "none" */
   readonly exchange?: Exchange;
   /**
@@ -48,6 +49,7 @@ export function expressMiddleware(
   return function zoranTelemetrie(req, res, next) {
     const observation = observeNodeRequest(collector, req, res, {
       exchange: options.exchange,
+      traceStateKeys: options.traceStateKeys,
       route: () => routeOf(req),
     });
     if (observation === undefined) {
