@@ -6,7 +6,7 @@
 // enough to be a cache key).
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { exchange, GoldenSignals, instrumentFetch, TelemetryCollector, wrap } from "../../src/index.js";
+import { GoldenSignals, instrumentFetch, TelemetryCollector } from "../../src/index.js";
 
 const count = Number(process.argv[2] ?? 300);
 const only = process.argv[3];
@@ -67,15 +67,15 @@ const attacks: Record<string, Attack> = {
   series: (c, name) => c.series(GoldenSignals.TRAFFIC, { operation: name }).record(1),
   trace: (c, name) => c.trace(name, () => undefined),
   wrap: (c, name, kept) => {
-    const wrapped = wrap(c, name, () => 1);
+    const wrapped = c.wrap(name, () => 1);
     kept.push(wrapped);
     return wrapped();
   },
-  exchangeOperation: (c, name) => exchange(c, { operation: name, kind: "ai_ai" }, async () => 1),
+  exchangeOperation: (c, name) => c.exchange({ operation: name, kind: "ai_ai" }, async () => 1),
   exchangeModel: (c, name) =>
-    exchange(c, { operation: "model_attack", kind: "ai_ai", provider: "openai", model: name }, async () => 1),
+    c.exchange({ operation: "model_attack", kind: "ai_ai", provider: "openai", model: name }, async () => 1),
   responseModel: (c, name) =>
-    exchange(c, { operation: "response_model_attack", kind: "ai_ai", provider: "openai" }, async (ex) =>
+    c.exchange({ operation: "response_model_attack", kind: "ai_ai", provider: "openai" }, async (ex) =>
       ex.response({ model: name, choices: [], usage: { prompt_tokens: 1, completion_tokens: 1 } }),
     ),
   fetchOperation: async (c, name, kept) => {
