@@ -96,3 +96,22 @@ function dropCutToken(text: string): string {
   if (text.length - start > LONGEST_SENSITIVE_TOKEN) return text;
   return text.slice(0, start);
 }
+
+/** Longest model or provider name kept (`gen_ai.request.model`, `gen_ai.response.model`). */
+export const MAX_MODEL_NAME_LENGTH = 64;
+
+/**
+ * A model or provider name as an attribute value: scrubbed like any free text, at most
+ * {@link MAX_MODEL_NAME_LENGTH} characters; undefined when not a string or empty after scrubbing.
+ * Model ids pass unchanged, release dates included (`gpt-4o-mini-2024-07-18`,
+ * `claude-3-5-sonnet-20241022`, `meta-llama/Llama-3.1-8B-Instruct`); a bare date
+ * (`19850514`, a birth date), an address, a key or a phone number given as a model name does not.
+ *
+ * @example
+ * scrubModelName("gpt-4o-2024-08-06"); // "gpt-4o-2024-08-06"
+ * scrubModelName("19850514"); // "<number>"
+ */
+export function scrubModelName(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  return scrubValue(value, MAX_MODEL_NAME_LENGTH) || undefined;
+}
