@@ -4,10 +4,11 @@
  * `summarizeTicketHandler`) decode to bytes that are not text, and stay.
  */
 
-// 16 characters or more (12 bytes: the shortest email worth finding is longer), `=` padding.
+// 11 characters or more (8 bytes: `10.0.0.1`, `a@b.io` and longer), `=` padding.
 // The lookbehind makes a position inside a short run fail at once (without it, every position
-// of a 15-character word is tried 15 characters deep).
-const BASE64_RUN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}/g;
+// of a 10-character word would be tried 10 characters deep).
+const MIN_RUN = 11;
+const BASE64_RUN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{11,}={0,2}/g;
 // Base64 of text has letters of both cases almost always; snake_case names and routes do not.
 const LOWER = /[a-z]/;
 const UPPER = /[A-Z]/;
@@ -25,14 +26,33 @@ export function redactEncodedCandidates(text: string, isSensitive: (decoded: str
   BASE64_RUN.lastIndex = 0;
   return text.replace(BASE64_RUN, (run) => {
     if (!LOWER.test(run) || !UPPER.test(run)) return run;
-    for (let offset = 0; offset < 4; offset++) {
-      const decoded = Buffer.from(run.slice(offset), "base64").toString("utf8");
-      if (decoded.length < 6) break;
-      const junk = decoded.match(NOT_TEXT)?.length ?? 0;
-      // A shifted prefix costs up to 3 junk bytes at the start; more than a fifth is not text.
-      if (junk * 5 > decoded.length) continue;
-      if (isSensitive(decoded)) return "<encoded>";
-    }
-    return run;
+    if (decodesToSensitive(run, isSensitive)) return "<encoded>";
+    // `/` is a base64 character and a path separator: in `/users/<base64>/orders` the run is
+    // the whole path, so each segment is tried on its own too.
+    if (!run.includes("/")) return run;
+    return run
+      .split("/")
+      .map((segment) =>
+        segment.length >= MIN_RUN &&
+        LOWER.test(segment) &&
+        UPPER.test(segment) &&
+        decodesToSensitive(segment, isSensitive)
+          ? "<encoded>"
+          : segment,
+      )
+      .join("/");
   });
+}
+
+/** True when `run`, decoded at one of the 4 base64 alignments, is text that `isSensitive` flags. */
+function decodesToSensitive(run: string, isSensitive: (decoded: string) => boolean): boolean {
+  for (let offset = 0; offset < 4; offset++) {
+    const decoded = Buffer.from(run.slice(offset), "base64").toString("utf8");
+    if (decoded.length < 5) break;
+    const junk = decoded.match(NOT_TEXT)?.length ?? 0;
+    // A shifted prefix costs up to 3 junk bytes at the start; more than a fifth is not text.
+    if (junk * 5 > decoded.length) continue;
+    if (isSensitive(decoded)) return true;
+  }
+  return false;
 }

@@ -26,8 +26,8 @@ const PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
 
 /**
  * Returns `text` normalised for matching: lone surrogates repaired, NFKC, invisible characters
- * removed, control characters turned into spaces, and percent-encoded runs decoded (twice, for
- * `%2540`), the decoded text normalised again.
+ * removed, control characters turned into spaces, digits of every script as ASCII digits, and
+ * percent-encoded runs decoded (twice, for `%2540`), the decoded text normalised again.
  */
 export function normalizeFreeText(text: string): string {
   let value = normalizeCharacters(text.toWellFormed());
@@ -39,9 +39,30 @@ export function normalizeFreeText(text: string): string {
   return value;
 }
 
+// Decimal digits of other scripts (Arabic-Indic `٠٦١٢`, Devanagari `०६१२`, Bengali, Thai, ...):
+// NFKC leaves them, so a phone number written in them would pass the digit patterns.
+const NON_ASCII_DIGIT = /(?![0-9])\p{Nd}/gu;
+const DIGIT_CLASS = /\p{Nd}/u;
+
 function normalizeCharacters(text: string): string {
   if (!NON_ASCII_OR_CONTROL.test(text)) return text;
-  return text.normalize("NFKC").replace(INVISIBLE_CHARACTERS, "").replace(CONTROL_CHARACTERS, " ");
+  return text
+    .normalize("NFKC")
+    .replace(INVISIBLE_CHARACTERS, "")
+    .replace(CONTROL_CHARACTERS, " ")
+    .replace(NON_ASCII_DIGIT, asciiDigit);
+}
+
+/**
+ * The ASCII digit of a decimal digit of any script. Unicode encodes each script's digits as a
+ * run of 0 to 9 (runs of several scripts may touch, each a multiple of ten long), so the value
+ * is the distance to the start of the run, modulo 10.
+ */
+function asciiDigit(digit: string): string {
+  const codePoint = digit.codePointAt(0)!;
+  let start = codePoint;
+  while (start > 0 && codePoint - start < 100 && DIGIT_CLASS.test(String.fromCodePoint(start - 1))) start--;
+  return String((codePoint - start) % 10);
 }
 
 function decodePercentRun(run: string): string {

@@ -38,6 +38,7 @@ export const PLACEHOLDERS = [
 ] as const;
 
 const hasUpperLowerDigit = (text: string) => /[A-Z]/.test(text) && /[a-z]/.test(text) && /\d/.test(text);
+const isAwsSecretShape = (text: string) => (text.match(/\//g)?.length ?? 0) <= 2;
 
 /**
  * Tokens and credentials: run first, so that a key is not half-eaten by the generic rules below
@@ -47,7 +48,11 @@ export const TOKEN_PATTERNS: readonly RedactionPattern[] = [
   // JSON Web Tokens: three base64url parts, the first two starting with `eyJ` ({" encoded).
   { name: "jwt", requires: "eyJ", replacement: "<jwt>", pattern: /eyJ[\w-]{4,}\.eyJ[\w-]{4,}\.[\w-]*/g },
   // Bearer/Basic credentials in a header-like text.
-  { name: "credential", replacement: "<credential>", pattern: /\b(?:bearer|basic|token)\s+[\w.~+/=-]{8,}/gi },
+  {
+    name: "credential",
+    replacement: "<credential>",
+    pattern: /(?<![A-Za-z0-9])(?:bearer|basic|token)\s+[\w.~+/=-]{8,}/gi,
+  },
   // `key=value` secrets of query strings and cookies (`access_token=`, `PHPSESSID=`,
   // `X-Amz-Signature=`): the key stays, so the label still says what was there.
   {
@@ -66,24 +71,28 @@ export const TOKEN_PATTERNS: readonly RedactionPattern[] = [
     pattern:
       /(?<![A-Za-z0-9])(?:sk-(?:ant-|proj-)?[\w-]{16,}|(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{20,}|glpat-[\w-]{20,}|xox[abposr]-[\w-]{10,}|AIza[\w-]{30,}|ya29\.[\w-]{20,}|[rsp]k_(?:live|test)_\w{16,}|hf_[A-Za-z0-9]{30,}|npm_[A-Za-z0-9]{36})/g,
   },
-  // AWS secret access keys: 40 characters of base64 (letters of both cases and digits, `/`, `+`).
+  // AWS secret access keys: 40 characters of base64 (letters of both cases and digits, `/`, `+`),
+  // between separators (a `/` too: a key in a path). At most two `/`, so that a 40-character
+  // stretch of a route (`api/v2/UserProfiles/...`) is not taken for one.
   {
     name: "aws secret key",
     requires: /\d/,
-    replacement: (match) => (hasUpperLowerDigit(match) ? "<api_key>" : match),
-    pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9][A-Za-z0-9/+]{39}(?![A-Za-z0-9/+=])/g,
+    replacement: (match) => (hasUpperLowerDigit(match) && isAwsSecretShape(match) ? "<api_key>" : match),
+    pattern: /(?<![A-Za-z0-9+=])[A-Za-z0-9][A-Za-z0-9/+]{38}[A-Za-z0-9+](?![A-Za-z0-9+=])/g,
   },
 ];
 
 /** Contact data, addresses, paths and ids, after tokens and encoded candidates. */
 export const DATA_PATTERNS: readonly RedactionPattern[] = [
-  // Letters of any script: `josé.garcía@correo.es` must not leave `josé.garcí` behind. A match
+  // Letters of any script, with their combining marks (Devanagari vowel signs are marks):
+  // `josé.garcía@correo.es` must not leave `josé.garcí` behind, nor `राम@` its vowel. A match
   // starts where a run of address characters starts: linear on a long word, not quadratic.
   {
     name: "email",
     requires: "@",
     replacement: "<email>",
-    pattern: /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu,
+    pattern:
+      /(?<![\p{L}\p{M}\p{N}._%+-])[\p{L}\p{M}\p{N}._%+-]+@[\p{L}\p{M}\p{N}-]+(?:\.[\p{L}\p{M}\p{N}-]+)+/gu,
   },
   // URLs keep their scheme and host out: the path may hold ids and query strings secrets.
   { name: "url", requires: "://", replacement: "<url>", pattern: /\b[a-z][a-z0-9+.-]*:\/\/\S+/gi },
@@ -117,14 +126,14 @@ export const DATA_PATTERNS: readonly RedactionPattern[] = [
     replacement: "<path>",
     pattern: /(?<![\w~])~[A-Za-z_][\w.-]*(?=[\\/]|\s|$)/g,
   },
-  // UK National Insurance number: two prefix letters (not D, F, I, Q, U, V; not BG, GB, NK, KN,
-  // TN, NT, ZZ), six digits, a suffix A-D; spaces allowed between the pairs.
+  // UK National Insurance number: two prefix letters, six digits, a suffix A-D; spaces allowed
+  // between the pairs. Any two letters: HMRC's own example prefix `QQ` is not a valid one, and
+  // missing a number matters more than redacting a look-alike.
   {
     name: "uk nino",
     requires: /\d\d/,
     replacement: "<national_id>",
-    pattern:
-      /(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ|bg|gb|nk|kn|tn|nt|zz)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])/gi,
+    pattern: /(?<![A-Za-z0-9])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])/gi,
   },
   // Italian codice fiscale: 6 letters, 2 digits, a month letter, 2 digits, a letter, 3 digits, a
   // check letter; digits may be letters LMNPQRSTUV (omocodia). With at least one digit, so a
