@@ -1,7 +1,7 @@
 // Run by test/regression/free-text-pins-no-raw-string.test.ts under `node --expose-gc --import tsx`,
 // so the heap is measured in a process of its own after full GCs. Prints one JSON line:
 // { "<path> <shape>": heap growth in MB, ... } for every free-text entry point, each fed `count`
-// distinct names (argv[2], default 300) of two shapes: `long`, 256 KiB with no whitespace, and
+// distinct names (argv[2], default 300; argv[3] one path only) of two shapes: `long`, 256 KiB with no whitespace, and
 // `slice`, the first 100 characters of a fresh 256 KiB string, with an email in them (short
 // enough to be a cache key).
 import { createServer } from "node:http";
@@ -13,7 +13,8 @@ const only = process.argv[3];
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --expose-gc");
 
-const NAME_BYTES = 256 * 1024;
+// argv[4]: name size in KiB (256 by default; the issue's second figure used 1,024).
+const NAME_BYTES = Number(process.argv[4] ?? 256) * 1024;
 
 /**
  * A fresh, flat 256 KiB string per call, as a handler building names from a request body would
