@@ -205,39 +205,34 @@ export function redactIpv6(text: string): string {
 const DIGIT_RUN = /\+?\(?\d(?:[ ()./_\-\u2010-\u2015\u2212]{0,2}\d){6,}/g;
 
 // A release date at the end of a model name (`gpt-4o-2024-08-06`, `claude-3-5-sonnet-20241022`,
-// `o1-2024-12-17`): years 2010-2039, glued to a name containing a letter. Such dates are shielded
-// from the digit-run rule; a bare date or a date of the last century (`19850514`, a birth date)
-// is not. Known gap: a birth date after 2010 glued to a name (`jane-2012-03-04`) passes.
-const RELEASE_DATE = /(?<!\p{N})(20[1-3]\d)([-_.]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\p{N})/gu;
+// `o1-2024-12-17`): years 2010-2039, glued to a name containing a letter, after at most a short
+// version number (`1-` of `o1-`). Such a digit run is kept; a bare date or a date of the last
+// century (`19850514`, a birth date) is not. Known gap: a birth date after 2010 glued to a name
+// (`jane-2012-03-04`) passes.
+const RELEASE_DATE_AT_END = /(?:^|[-_.])(20[1-3]\d)([-_.]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])$/;
+const MAX_VERSION_DIGITS = 3;
 // How far back the name before a date is read (`anthropic.claude-3-5-sonnet-` is 28 characters).
 const NAME_LOOKBACK = 64;
-// Digits of a shielded date are moved to the private-use characters U+E000-U+E009 meanwhile.
-const SHIELD_BASE = 0xe000;
-const SHIELDED = /[\ue000-\ue009]/g;
+const LETTER = /\p{L}/u;
+const NAME_END = /[\p{L}\-_.@]/u;
+const SPACE = /\s/;
+const NON_DIGITS = /\D/g;
 
 /** Replaces long digit runs (cards, phones, ids) by `<number>`, release dates of model names excepted. */
 export function redactNumbers(text: string): string {
   DIGIT_RUN.lastIndex = 0;
   if (!DIGIT_RUN.test(text)) return text;
-  // Private-use characters the caller sent would read as shielded digits: replaced first.
-  let value = SHIELDED.test(text) ? text.replace(SHIELDED, "\ufffd") : text;
-  let shielded = false;
-  value = value.replace(RELEASE_DATE, (date: string, ...rest: unknown[]) => {
-    const offset = rest.at(-2) as number;
-    if (!isNameBefore(value, offset)) return date;
-    shielded = true;
-    return date.replace(DIGIT, shieldDigit);
+  return text.replace(DIGIT_RUN, (run: string, offset: number) => {
+    const date = RELEASE_DATE_AT_END.exec(run);
+    if (date === null) return "<number>";
+    // The date proper starts after its separator; what comes before it is a version number.
+    const dateStart = date.index + (run[date.index] === date[1]![0] ? 0 : 1);
+    const version = run.slice(0, dateStart);
+    if (version.replace(NON_DIGITS, "").length > MAX_VERSION_DIGITS || /^[+(]/.test(version))
+      return "<number>";
+    return isNameBefore(text, offset + dateStart) ? run : "<number>";
   });
-  value = value.replace(DIGIT_RUN, "<number>");
-  return shielded ? value.replace(SHIELDED, unshieldDigit) : value;
 }
-
-const LETTER = /\p{L}/u;
-const NAME_END = /[\p{L}\-_.@]/u;
-const SPACE = /\s/;
-const DIGIT = /\d/g;
-const shieldDigit = (digit: string) => String.fromCharCode(SHIELD_BASE + Number(digit));
-const unshieldDigit = (shielded: string) => String(shielded.charCodeAt(0) - SHIELD_BASE);
 
 /** True when the word that ends at `end` in `text` holds a letter and ends with one or with `-_.@`. */
 function isNameBefore(text: string, end: number): boolean {
