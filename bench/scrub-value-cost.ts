@@ -12,15 +12,16 @@ const CASES: Record<string, string> = {
   "one email": pad("send reply to jane.doe+ai@example.com for ticket summarize_ticket chat.completions now"),
   "phone, card and ip": pad("call +33 6 12 34 56 78 card 4111 1111 1111 1111 from 203.0.113.42 retry"),
   "long no-separator word": "x".repeat(128),
+  // What a cardinality attack costs per call once the raw-value cache is full.
+  "short distinct name (session-NNNNNN)": "session-123456",
 };
 
 const ROUNDS = 15;
 const CALLS = 20_000;
 for (const [name, value] of Object.entries(CASES)) {
   // Distinct string objects (same text) so nothing downstream could cache by identity.
-  const inputs = Array.from(
-    { length: 64 },
-    (_, i) => `${value.slice(0, 127)}${String.fromCharCode(97 + (i % 26))}`,
+  const inputs = Array.from({ length: 64 }, (_, i) =>
+    value.length < 128 ? `${value}${i}` : `${value.slice(0, 127)}${String.fromCharCode(97 + (i % 26))}`,
   );
   for (let i = 0; i < CALLS; i++) scrubValue(inputs[i & 63]!); // warm-up
   const perCallNs: number[] = [];
