@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { basename } from "node:path";
 import {
   defaultResource,
   detectResources,
@@ -31,7 +32,18 @@ export function buildResource(options: TelemetryCollectorOptions): Resource {
   // or the code names one: instances pushing OTLP through one Collector must not share series.
   const instance = resourceFromAttributes({ "service.instance.id": randomUUID() });
   return defaultResource()
+    .merge(resourceFromAttributes({ "service.name": defaultServiceName() }))
     .merge(instance)
     .merge(detectResources({ detectors: [envDetector] }))
     .merge(resourceFromAttributes(fromCode));
+}
+
+/**
+ * `unknown_service:` and the executable's base name (`unknown_service:node`), as the semantic
+ * conventions define the default (`process.executable.name`). OpenTelemetry JS appends
+ * `process.argv0` instead, which is a full path under a home directory when a version manager
+ * starts node (`unknown_service:/home/<user>/.nvm/.../bin/node`, issue 15, finding 14).
+ */
+function defaultServiceName(): string {
+  return `unknown_service:${basename(process.execPath) || "node"}`;
 }

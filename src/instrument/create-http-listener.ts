@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TraceStateOptions } from "../privacy/trace-state-allow-list.js";
 import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
 import { observeNodeRequest } from "./observe-node-request.js";
 
 /** Options of {@link createHttpListener}. */
-export interface HttpListenerOptions {
+export interface HttpListenerOptions extends TraceStateOptions {
   /** `exchange` label of every request (`ai_human` for a chat front end, `ai_ai` for an agent API). @default "none" */
   readonly exchange?: Exchange;
   /**
@@ -34,6 +35,7 @@ export function createHttpListener<Req extends IncomingMessage, Res extends Serv
   return function instrumentedListener(this: unknown, req: Req, res: Res): void {
     const observation = observeNodeRequest(collector, req, res, {
       exchange: options.exchange,
+      traceStateKeys: options.traceStateKeys,
       route: () => route?.(req),
     });
     if (observation === undefined) {

@@ -1,24 +1,28 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TraceStateOptions } from "../privacy/trace-state-allow-list.js";
 import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
+import { expressMountTemplate } from "./express-mount-template.js";
 import { observeNodeRequest } from "./observe-node-request.js";
 
 /** The parts of an Express request the middleware reads (Express 4 and 5). */
 export interface ExpressRequestLike extends IncomingMessage {
-  /** Mount path of the router that handled the request (Express fills it in). */
+  /** Mount path of the router that handled the request, filled in (Express fills it in). */
   baseUrl?: string;
   /** The matched route; its `path` is the template, e.g. `/users/:id`. */
   route?: { path?: unknown };
+  /** The app handling the request (Express sets it). */
+  app?: unknown;
 }
 
 /** Options of {@link expressMiddleware}. */
-export interface ExpressMiddlewareOptions {
+export interface ExpressMiddlewareOptions extends TraceStateOptions {
   /** `exchange` label of every request. @default "none" */
   readonly exchange?: Exchange;
   /**
-   * Route template of a request, for routers mounted on paths with parameters (Express keeps
-   * only the filled-in mount path, `req.baseUrl`, which would hold the ids).
-   * @default `req.baseUrl + req.route.path`
+   * Route template of a request, when the default cannot read it (see {@link expressMiddleware}).
+   * Never return `req.baseUrl` or `req.originalUrl`: they are raw paths, with the ids in them.
+   * @default the mount paths' templates (read from the app's router stack) + `req.route.path`
    */
   readonly route?: (req: ExpressRequestLike) => string | undefined;
 }
@@ -35,6 +39,12 @@ export type ExpressMiddleware = (
  * (`GET /users/:id`; `HTTP GET unmatched` for 404s), with a server span continuing the caller's
  * W3C trace. Install it first, before the routes and body parsers.
  *
+ * Routers and sub-apps mounted on a path (`app.use("/users/:user", router)`) are recorded under
+ * the full template (`GET /users/:user/orders`), read from the app's router stack: Express only
+ * keeps the filled-in mount path. A mount path with no template to read (a RegExp) is recorded
+ * as `/:mount` followed by the route's template, with one warning through `diag`; pass `route`
+ * to name it.
+ *
  * @example
  * const app = express();
  * app.use(expressMiddleware(collector, { exchange: "ai_human" }));
@@ -44,10 +54,22 @@ export function expressMiddleware(
   collector: Recorder,
   options: ExpressMiddlewareOptions = {},
 ): ExpressMiddleware {
-  const routeOf = options.route ?? expressRoute;
+  let warned = false;
+  const warnOnce = () => {
+    if (warned) return;
+    warned = true;
+    collector.diag.warn(
+      `zoran-telemetrie: an Express router or sub-app is mounted on a path whose template cannot be read (a RegExp mount path, or a router stack this version does not know); its requests are recorded under ${MOUNT_PLACEHOLDER} followed by the route template, never the raw path. Pass expressMiddleware(collector, { route: (req) => "..." }) to name them.`,
+    );
+  };
   return function zoranTelemetrie(req, res, next) {
+    // The app whose stack the middleware runs in: where the walk to the matched route starts.
+    const rootApp = req.app;
+    const routeOf =
+      options.route ?? ((request: ExpressRequestLike) => expressRoute(request, rootApp, warnOnce));
     const observation = observeNodeRequest(collector, req, res, {
       exchange: options.exchange,
+      traceStateKeys: options.traceStateKeys,
       route: () => routeOf(req),
     });
     if (observation === undefined) {
@@ -58,10 +80,24 @@ export function expressMiddleware(
   };
 }
 
-/** `req.baseUrl + req.route.path` once a route matched, else undefined (string templates only). */
-export function expressRoute(req: ExpressRequestLike): string | undefined {
+/** What a mount path with no readable template is recorded as: bounded, and no caller text. */
+const MOUNT_PLACEHOLDER = "/:mount";
+
+/**
+ * The full route template once a route matched (the mount paths' templates + `req.route.path`),
+ * else undefined (string route paths only). Never `req.baseUrl`, which is the raw mount path.
+ */
+export function expressRoute(
+  req: ExpressRequestLike,
+  rootApp: unknown = req.app,
+  onPlaceholder?: () => void,
+): string | undefined {
   const path = req.route?.path;
   if (typeof path !== "string") return undefined;
   const base = typeof req.baseUrl === "string" ? req.baseUrl : "";
-  return base + path || "/";
+  if (base === "") return path || "/";
+  const mount = expressMountTemplate(rootApp, req.app, req.route, base);
+  if (mount !== undefined) return mount + path || "/";
+  onPlaceholder?.();
+  return MOUNT_PLACEHOLDER + path;
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TraceStateOptions } from "../privacy/trace-state-allow-list.js";
 import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
 import { type NodeRequestObservation, observeNodeRequest } from "./observe-node-request.js";
@@ -28,7 +29,7 @@ export interface FastifyInstanceLike {
 }
 
 /** Options of {@link fastifyPlugin}. */
-export interface FastifyPluginOptions {
+export interface FastifyPluginOptions extends TraceStateOptions {
   /** `exchange` label of every request. @default "none" */
   readonly exchange?: Exchange;
 }
@@ -59,6 +60,7 @@ export function fastifyPlugin(
     instance.addHook("onRequest", (request, reply, hookDone) => {
       const observation = observeNodeRequest(collector, request.raw, reply.raw, {
         exchange: options.exchange,
+        traceStateKeys: options.traceStateKeys,
         route: () => request.routeOptions?.url,
       });
       if (observation === undefined) {

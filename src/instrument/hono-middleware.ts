@@ -1,5 +1,5 @@
 import { IncomingMessage, ServerResponse } from "node:http";
-
+import type { TraceStateOptions } from "../privacy/trace-state-allow-list.js";
 import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
 import { countResponseBody } from "./count-response-body.js";
@@ -35,7 +35,7 @@ export interface HonoContextLike {
 export type HonoMiddleware = (c: HonoContextLike, next: () => Promise<void>) => Promise<void>;
 
 /** Options of {@link honoMiddleware}. */
-export interface HonoMiddlewareOptions {
+export interface HonoMiddlewareOptions extends TraceStateOptions {
   /** `exchange` label of every request. @default "none" */
   readonly exchange?: Exchange;
 }
@@ -61,6 +61,7 @@ export function honoMiddleware(collector: Recorder, options: HonoMiddlewareOptio
     if (env?.incoming instanceof IncomingMessage && env.outgoing instanceof ServerResponse) {
       const observation = observeNodeRequest(collector, env.incoming, env.outgoing, {
         exchange: options.exchange,
+        traceStateKeys: options.traceStateKeys,
         route: () => route,
       });
       if (observation === undefined) return next();
@@ -82,6 +83,7 @@ export function honoMiddleware(collector: Recorder, options: HonoMiddlewareOptio
         normalizeMethod(c.req.method),
         c.req.raw.headers,
         options.exchange,
+        options.traceStateKeys,
       );
     } catch (error) {
       collector.diag.warn(`zoran-telemetrie: Hono instrumentation skipped a request: ${String(error)}`);

@@ -46,6 +46,10 @@ export function instrumentFetch(
   collector: Recorder,
   options: FetchInstrumentationOptions = {},
 ): typeof fetch {
+  // A fixed name is scrubbed once, here: the span name as well as the label, and the raw string
+  // is not kept by this closure (issue 15, findings 1 and 3).
+  if (typeof options.operation === "string")
+    options = { ...options, operation: scrubValue(options.operation) };
   const base = options.fetch;
   const instrumented = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const fetchImpl = base ?? globalThis.fetch;
@@ -114,10 +118,15 @@ function startCall(
   const method = normalizeMethod(init?.method ?? request?.method ?? "GET");
   const url = new URL(request?.url ?? String(input));
   const info: FetchRequestInfo = { method, url };
+  const chosen = typeof options.operation === "function" ? options.operation(info) : options.operation;
+  // The span name is free text like the label: a name chosen per call is scrubbed before the
+  // span keeps it (the label's scrubbing happens in the store, too late for the span).
   const operation =
-    typeof options.operation === "function"
-      ? options.operation(info)
-      : (options.operation ?? `${method} ${scrubValue(url.hostname) || "unknown"}`);
+    typeof chosen !== "string" || chosen === ""
+      ? `${method} ${scrubValue(url.hostname) || "unknown"}`
+      : chosen === options.operation
+        ? chosen
+        : scrubValue(chosen) || "none";
   const exchange = options.exchange;
   const parent = collector.contextManager.active();
   const port = url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port);

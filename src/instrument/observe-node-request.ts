@@ -1,13 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Context } from "@opentelemetry/api";
+import type { TraceStateOptions } from "../privacy/trace-state-allow-list.js";
 import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
 import { normalizeMethod } from "./http-semantics.js";
 import { ServerRequest } from "./server-request.js";
 
 /** Options shared by the server adapters that sit on `node:http` objects. */
-export interface NodeRequestObserverOptions {
+export interface NodeRequestObserverOptions extends TraceStateOptions {
   /** `exchange` label of every request. @default "none" */
   readonly exchange?: Exchange;
   /** Route template of the request, read once the response is complete; undefined = unmatched. */
@@ -45,7 +46,13 @@ export function observeNodeRequest(
   options: NodeRequestObserverOptions,
 ): NodeRequestObservation | undefined {
   try {
-    const request = new ServerRequest(collector, normalizeMethod(req.method), req.headers, options.exchange);
+    const request = new ServerRequest(
+      collector,
+      normalizeMethod(req.method),
+      req.headers,
+      options.exchange,
+      options.traceStateKeys,
+    );
     const socket = req.socket as Socket | null;
     let crashed = false;
     const finish = (aborted: boolean) => {

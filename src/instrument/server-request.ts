@@ -48,8 +48,10 @@ export class ServerRequest {
     private readonly method: string,
     headers: HeaderSource,
     private readonly exchange: Exchange | undefined,
+    /** Keys of the incoming `tracestate` kept (src/privacy/trace-state-allow-list.ts). */
+    traceStateKeys?: readonly string[],
   ) {
-    const parent = extractTraceContext(headers);
+    const parent = extractTraceContext(headers, traceStateKeys);
     this.span = instrumentationTracer(collector).startSpan(
       `HTTP ${method}`,
       { kind: SpanKind.SERVER, attributes: { "http.request.method": method } },

@@ -1,5 +1,6 @@
 import { type Context, ROOT_CONTEXT, type TextMapGetter, type TextMapSetter } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { allowTraceStateKeys } from "../privacy/trace-state-allow-list.js";
 
 /**
  * Request headers as the HTTP helpers meet them: Node's `IncomingHttpHeaders` (lower-case keys,
@@ -30,10 +31,12 @@ const HEADERS_SETTER: TextMapSetter<Headers> = {
 
 /**
  * The remote parent carried by incoming `traceparent`/`tracestate` headers, as a context to
- * start a server span under; the root context when the headers are absent or malformed.
+ * start a server span under; the root context when the headers are absent or malformed. Of the
+ * incoming `tracestate`, only the entries whose keys are in `traceStateKeys` are kept: the rest
+ * is the caller's text, which our spans would export and our outgoing calls propagate.
  */
-export function extractTraceContext(headers: HeaderSource): Context {
-  return PROPAGATOR.extract(ROOT_CONTEXT, headers, HEADER_GETTER);
+export function extractTraceContext(headers: HeaderSource, traceStateKeys?: readonly string[]): Context {
+  return allowTraceStateKeys(PROPAGATOR.extract(ROOT_CONTEXT, headers, HEADER_GETTER), traceStateKeys);
 }
 
 /** Writes `traceparent` (and `tracestate`) for the span active in `context` into outgoing `headers`. */

@@ -1,4 +1,5 @@
 import type { Context } from "@opentelemetry/api";
+import { scrubValue } from "../privacy/scrub-value.js";
 import type { Recorder } from "../recording/recorder.js";
 import type { TraceOptions } from "../recording/signal-attributes.js";
 
@@ -44,10 +45,12 @@ export function wrap<F extends AnyFunction>(
   options?: WrapOptions,
 ): F {
   if (typeof fn !== "function") {
-    throw new TypeError(
-      `zoran-telemetrie: wrap("${String(name).slice(0, 64)}", fn) needs a function, got ${typeof fn}`,
-    );
+    // The name is the caller's text (it may hold user input): not quoted.
+    throw new TypeError(`zoran-telemetrie: wrap(name, fn) needs a function as fn, got ${typeof fn}`);
   }
+  // Scrubbed now: the wrapper lives as long as the app keeps it, and must not keep a raw name
+  // (a 256 KiB name would stay pinned through it). trace() leaves a scrubbed name as it is.
+  const operation = typeof name === "string" ? scrubValue(name) : name;
   const kind = Object.getPrototypeOf(fn)?.constructor?.name;
   if (kind === "GeneratorFunction" || kind === "AsyncGeneratorFunction") {
     const generatorWrapper = function (this: unknown, ...args: unknown[]) {
@@ -55,7 +58,7 @@ export function wrap<F extends AnyFunction>(
         let opened: OpenIteration | undefined;
         callTraced(
           collector,
-          name,
+          operation,
           options,
           () => fn.apply(this, args),
           (iteration) => {
@@ -72,7 +75,7 @@ export function wrap<F extends AnyFunction>(
     let opened: OpenIteration | undefined;
     const result = callTraced(
       collector,
-      name,
+      operation,
       options,
       () => fn.apply(this, args),
       (iteration) => {

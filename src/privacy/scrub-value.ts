@@ -1,92 +1,117 @@
-import { isIPv6 } from "node:net";
+import { detachedCopy } from "./detached-copy.js";
+import { redactEncodedCandidates } from "./encoded-candidates.js";
+import { normalizeFreeText } from "./normalize-free-text.js";
+import {
+  applyPatterns,
+  DATA_PATTERNS,
+  redactIpv6,
+  redactNumbers,
+  TOKEN_PATTERNS,
+} from "./redaction-patterns.js";
 
 /**
- * Scrubbing of free-text label values (`operation`, `resource`, span names): personal data is
- * replaced in place by a placeholder, control characters are removed, broken UTF-16 is repaired,
- * and the result is cut to a bounded length. Runs once per distinct value (the store caches the
- * result), so the regexes below are off the hot path.
+ * Scrubbing of free-text label values (`operation`, `resource`, span names, model names): the
+ * one place every free-text path goes through before anything keeps the value. Runs once per
+ * distinct value (the series table and the span-name cache keep the result), so the regexes
+ * below are off the hot path (bench/scrub-value-cost.ts).
+ *
+ * The steps, in order:
+ * 1. bound the work: at most 16x the label length of raw input is read (2,048 characters);
+ * 2. normalise (src/privacy/normalize-free-text.ts): NFKC, invisible characters removed, control
+ *    characters as spaces, percent-encoded runs decoded;
+ * 3. cut to a 512-character window (4x the label length, room for placeholders);
+ * 4. redact (src/privacy/redaction-patterns.ts): tokens and keys, base64 runs that decode to
+ *    personal data, emails, URLs, IBANs, IPs, home paths, national ids, hex ids, digit runs;
+ * 5. if the input was cut, drop the token the cut went through (a fragment of an email or a
+ *    key is no longer recognisable, so it must not survive as text);
+ * 6. cut to the label length, and copy: the result shares no memory with the input
+ *    (src/privacy/detached-copy.ts), so a 128-character label never pins a 256 KiB name.
+ *
+ * What patterns cannot find (a person's name, an address in words) is why free-text labels are
+ * meant for names chosen by the developer, and bounded in length and cardinality anyway
+ * (docs/data-inventory.md).
  */
 
 /** Longest label value kept, in UTF-16 code units (longer free text is cut: README, "Metric names"). */
 export const MAX_LABEL_LENGTH = 128;
 
-/** One personal-data pattern and the placeholder that replaces a match. */
-interface RedactionPattern {
-  readonly placeholder: string;
-  readonly pattern: RegExp;
-}
-
-// Order matters: specific token formats first, so that an API key is not half-eaten by the
-// generic long-digit rule. Every pattern is linear (no nested quantifiers) to stay safe on 1 MB input.
-const PATTERNS: readonly RedactionPattern[] = [
-  // JSON Web Tokens: three base64url parts, the first two starting with `eyJ` ({" encoded).
-  { placeholder: "<jwt>", pattern: /eyJ[\w-]{4,}\.eyJ[\w-]{4,}\.[\w-]*/g },
-  // Bearer/Basic credentials in a header-like text.
-  { placeholder: "<credential>", pattern: /\b(?:bearer|basic|token)\s+[\w.~+/=-]{8,}/gi },
-  // API keys of common providers (OpenAI, Anthropic, AWS, GitHub, Slack, Google, Stripe, generic).
-  {
-    placeholder: "<api_key>",
-    pattern:
-      /\b(?:sk-(?:ant-|proj-)?[\w-]{16,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{20,}|xox[abposr]-[\w-]{10,}|AIza[\w-]{30,}|[rsp]k_(?:live|test)_\w{16,}|hf_[A-Za-z0-9]{30,})/g,
-  },
-  // Letters of any script: `josé.garcía@correo.es` must not leave `josé.garcí` behind.
-  { placeholder: "<email>", pattern: /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu },
-  // URLs keep their scheme and host out: the path may hold ids and query strings secrets.
-  { placeholder: "<url>", pattern: /\b[a-z][a-z0-9+.-]*:\/\/\S+/gi },
-  // IBAN: country code, check digits, 11 to 30 alphanumerics (spaces allowed in groups of 4).
-  { placeholder: "<iban>", pattern: /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b/g },
-  { placeholder: "<ipv4>", pattern: /\b(?:\d{1,3}\.){3}\d{1,3}\b/g },
-  // Home directories name their user.
-  { placeholder: "<path>", pattern: /(?:\/(?:home|Users)\/|[A-Za-z]:\\Users\\)[^\s/\\]+/g },
-  // UUIDs and long hex strings identify users or sessions.
-  { placeholder: "<id>", pattern: /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi },
-  { placeholder: "<id>", pattern: /\b[0-9a-f]{24,}\b/gi },
-  // Card numbers, phone numbers and other long digit runs (ids), with the usual separators.
-  { placeholder: "<number>", pattern: /\+?\(?\d(?:[ ().-]{0,2}\d){6,}/g },
-];
-
-// IPv6 candidates (hex, colons, an optional embedded IPv4), confirmed by node:net so that
-// `std::vector` or `a:b:c` stay as they are. A candidate starts and ends at a word boundary, so
-// `op:2001:db8::1` yields `2001:db8::1` (not `:2001:db8::1`, which node:net refuses) and
-// `std::vector` yields nothing (not `d::`, which node:net accepts).
-const IPV6_CANDIDATE = /(?<![\w.])[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*(?![\w])/gi;
-
-// C0 and C1 control characters, DEL, and the Unicode line/paragraph separators.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+// The window patterns run over, as a multiple of the label length, and the raw input read for it.
+const WINDOW_FACTOR = 4;
+const RAW_FACTOR = 16;
+// Tokens longer than this at a cut are kept (cut like any text): no email or key is this long,
+// and a one-word name of 256 KiB would otherwise become empty.
+const LONGEST_SENSITIVE_TOKEN = 256;
+// What ends a token at a cut: whitespace, punctuation no email, key, number or path contains, and
+// the `>` of a placeholder.
+const LAST_TOKEN_BOUNDARY = /[\s,;|"'<>()[\]{}][^\s,;|"'<>()[\]{}]*$/;
 
 /**
  * Returns `raw` with personal data replaced by placeholders (`<email>`, `<ipv4>`, `<api_key>`, ...),
- * control characters removed, lone surrogates repaired, and at most {@link MAX_LABEL_LENGTH} units.
+ * normalised (NFKC, no invisible or control characters), at most `maxLength` UTF-16 units, as
+ * a copy that shares no memory with `raw`.
  *
+ * @param maxLength longest result, in UTF-16 code units. @default 128 ({@link MAX_LABEL_LENGTH})
  * @example
  * scrubValue("answer for jane@example.com"); // "answer for <email>"
+ * scrubValue("GET /users/alice%40example.org/orders"); // "GET /users/<email>/orders"
  */
 export function scrubValue(raw: string, maxLength: number = MAX_LABEL_LENGTH): string {
-  // Cut long input first (with margin for placeholders) so a 1 MB string costs no more than a short one.
-  let value = raw;
-  if (raw.length > maxLength * 4) {
-    // The cut may split a token: drop the partial last word so no fragment of an email or key
-    // survives (unless the whole text is one word, which is then cut like any other).
-    value = raw.slice(0, maxLength * 4);
-    const lastSpace = value.search(/\s\S*$/);
-    if (lastSpace > 0) value = value.slice(0, lastSpace);
+  const windowLength = maxLength * WINDOW_FACTOR;
+  const rawLength = maxLength * RAW_FACTOR;
+  let cut = raw.length > rawLength;
+  let value = normalizeFreeText(cut ? raw.slice(0, rawLength) : raw);
+  if (value.length > windowLength) {
+    value = value.slice(0, windowLength);
+    cut = true;
   }
-  value = value.toWellFormed().replace(CONTROL_CHARACTERS, " ");
-  if (value.includes(":")) {
-    value = value.replace(IPV6_CANDIDATE, (match) =>
-      isIPv6(match.replace(/^\.+|\.+$/g, "")) ? "<ipv6>" : match,
-    );
-  }
-  for (const { placeholder, pattern } of PATTERNS) {
-    pattern.lastIndex = 0;
-    if (pattern.test(value)) {
-      pattern.lastIndex = 0;
-      value = value.replace(pattern, placeholder);
-    }
-  }
+  value = redact(value, true);
+  if (cut) value = dropCutToken(value);
   value = value.trim();
-  if (value.length > maxLength) {
-    value = value.slice(0, maxLength).toWellFormed();
+  if (value.length > maxLength) value = value.slice(0, maxLength).toWellFormed().trimEnd();
+  return detachedCopy(value);
+}
+
+/** The redaction steps over normalised text; `decode` looks into base64 runs (not recursively). */
+function redact(text: string, decode: boolean): string {
+  let value = redactIpv6(text);
+  value = applyPatterns(value, TOKEN_PATTERNS);
+  if (decode) {
+    value = redactEncodedCandidates(value, (decoded) => {
+      const normalized = normalizeFreeText(decoded);
+      return redact(normalized, false) !== normalized;
+    });
   }
-  return value;
+  value = applyPatterns(value, DATA_PATTERNS);
+  return redactNumbers(value);
+}
+
+/**
+ * Drops the trailing token of text whose input was cut: that token was cut too, and a cut email
+ * (`alice.martin@exa`) or key escapes its pattern. A placeholder at the end is kept; so is a
+ * token too long to be a cut email or key (a one-word name is cut like any text).
+ */
+function dropCutToken(text: string): string {
+  const boundary = LAST_TOKEN_BOUNDARY.exec(text);
+  const start = boundary === null ? 0 : boundary.index + 1;
+  if (text.length - start > LONGEST_SENSITIVE_TOKEN) return text;
+  return text.slice(0, start);
+}
+
+/** Longest model or provider name kept (`gen_ai.request.model`, `gen_ai.response.model`). */
+export const MAX_MODEL_NAME_LENGTH = 64;
+
+/**
+ * A model or provider name as an attribute value: scrubbed like any free text, at most
+ * {@link MAX_MODEL_NAME_LENGTH} characters; undefined when not a string or empty after scrubbing.
+ * Model ids pass unchanged, release dates included (`gpt-4o-mini-2024-07-18`,
+ * `claude-3-5-sonnet-20241022`, `meta-llama/Llama-3.1-8B-Instruct`); a bare date
+ * (`19850514`, a birth date), an address, a key or a phone number given as a model name does not.
+ *
+ * @example
+ * scrubModelName("gpt-4o-2024-08-06"); // "gpt-4o-2024-08-06"
+ * scrubModelName("19850514"); // "<number>"
+ */
+export function scrubModelName(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  return scrubValue(value, MAX_MODEL_NAME_LENGTH) || undefined;
 }

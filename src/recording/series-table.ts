@@ -1,3 +1,4 @@
+import { detachedCopy } from "../privacy/detached-copy.js";
 import { MAX_LABEL_LENGTH, scrubValue } from "../privacy/scrub-value.js";
 
 /** Longest raw value kept as a cache key (4x the label bound, as `scrubValue` cuts first). */
@@ -102,6 +103,8 @@ export class SeriesTable<S> {
     // 1 MiB names would otherwise pin 4 GiB (test/reliability/cardinality-attack.test.ts).
     const cacheRaw = this.byRaw.size < cardinalityLimit * 2 && raw.length <= MAX_CACHED_RAW_LENGTH;
     if (entry === undefined) {
+      // Cached under a copy: `raw` may be a slice of a large string that it would keep alive.
+      if (cacheRaw) raw = detachedCopy(raw);
       const key = scrubValue(raw) || NONE;
       entry = this.byKey.get(key);
       if (entry === undefined) {

@@ -41,6 +41,8 @@ export interface ReceivedSpan {
   readonly traceId: string;
   readonly spanId: string;
   readonly parentSpanId: string;
+  /** W3C `tracestate` of the span (empty when none). */
+  readonly traceState: string;
   readonly attributes: Record<string, ReceivedValue>;
   /** OTLP status code: 0 unset, 1 ok, 2 error. */
   readonly statusCode: number;
@@ -256,6 +258,7 @@ function decodeTracesJson(request: Json): ReceivedSpan[] {
           traceId: String(s.traceId ?? ""),
           spanId: String(s.spanId ?? ""),
           parentSpanId: String(s.parentSpanId ?? ""),
+          traceState: String(s.traceState ?? ""),
           attributes: jsonAttributes(s.attributes),
           statusCode: num((s.status as Json | undefined)?.code),
         });

@@ -1,9 +1,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelemetryCollector } from "../../src/collector/telemetry-collector.js";
 import { exchange } from "../../src/instrument/ai-exchange.js";
 import { createHttpListener } from "../../src/instrument/create-http-listener.js";
+import { expressMiddleware } from "../../src/instrument/express-middleware.js";
 import { instrumentFetch } from "../../src/instrument/instrument-fetch.js";
 import { wrap } from "../../src/instrument/wrap.js";
 import { TOKENS_METRIC } from "../../src/signals/metric-definitions.js";
@@ -28,6 +30,9 @@ const FORBIDDEN = [
   "sk-proj",
   "Zq8vT3xLm9",
   "fix my account",
+  "%40",
+  "user=",
+  "phone=",
 ];
 
 /** A real OTLP/HTTP JSON endpoint that keeps the raw request bodies, as they left the process. */
@@ -138,6 +143,37 @@ describe("instrumentation privacy", () => {
     const lookup = wrap(collector, `lookup ${PHONE}`, (email: string) => email.length);
     lookup(EMAIL);
 
+    // An Express router mounted on a parameterised path, reached with the email in the path and
+    // in an incoming tracestate; its handler calls the upstream with a per-call operation name.
+    const site = express();
+    site.use(expressMiddleware(collector));
+    const accounts = express.Router({ mergeParams: true });
+    const namedFetch = instrumentFetch(collector, { operation: () => `refresh for ${EMAIL}` });
+    accounts.get("/tickets/:ticket", async (_req, res) => {
+      const answer = await namedFetch(`${upstreamUrl}/v1/chat`, {
+        method: "POST",
+        body: JSON.stringify({ prompt: PROMPT }),
+      });
+      res.send(await answer.text());
+    });
+    site.use("/accounts/:account", accounts);
+    const siteServer = createServer(site);
+    await new Promise<void>((resolve) => siteServer.listen(0, "127.0.0.1", resolve));
+    const siteUrl = `http://127.0.0.1:${(siteServer.address() as AddressInfo).port}`;
+    const siteResponse = await fetch(
+      `${siteUrl}/accounts/${encodeURIComponent(EMAIL)}/tickets/${encodeURIComponent(PHONE)}`,
+      {
+        headers: {
+          traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+          tracestate: `user=${EMAIL},phone=${PHONE.replaceAll(" ", "")}`,
+        },
+      },
+    );
+    expect(siteResponse.status).toBe(200);
+    await siteResponse.text();
+    siteServer.closeAllConnections();
+    await new Promise<void>((resolve) => siteServer.close(() => resolve()));
+
     outputs.metrics = await (await fetch(`${collector.url}/metrics`)).text();
     outputs.openmetrics = await collector.export("openmetrics");
     outputs.json = await collector.export("json");
@@ -166,6 +202,8 @@ describe("instrumentation privacy", () => {
     expect(outputs.otlpTraces).toContain("support_stream");
     expect(outputs.otlpTraces).toContain("gen_ai.usage.output_tokens");
     expect(outputs.metrics).toContain("support reply for <email>");
+    expect(outputs.metrics).toContain("GET /accounts/:account/tickets/:ticket");
+    expect(outputs.otlpTraces).toContain("refresh for <email>");
   });
 
   it.each([
@@ -206,6 +244,7 @@ describe("instrumentation privacy", () => {
         "gen_ai.usage.output_tokens",
         "http.request.method",
         "http.response.status_code",
+        "http.route",
         "server.address",
         "server.port",
         "zoran.exchange",

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GoldenSignals, TelemetryCollector } from "zoran-telemetrie";
+import { expressMiddleware, GoldenSignals, instrumentFetch, TelemetryCollector } from "zoran-telemetrie";
 import { createWebhookNotifier } from "zoran-telemetrie/alerting";
 import { exchange } from "../../src/instrument/ai-exchange.js";
 import { wrap } from "../../src/instrument/wrap.js";
@@ -14,7 +15,14 @@ import { sumOf } from "../helpers/prometheus-samples.js";
  * messages, exceptions, prompts and completions. No fragment of any may come out of any output:
  * Prometheus text and OpenMetrics (over HTTP), OTLP metrics and traces (raw bodies as they left
  * the process), the JSON and CSV exports, the live page and its snapshot API, the alert
- * notifications a webhook receives, and the diag messages.
+ * notifications a webhook receives, the diag messages, and the `tracestate` our outgoing calls
+ * carry.
+ *
+ * The entry points include the instrumented fetch (fixed and per-call operation names: span
+ * names), an Express app with routers mounted on parameterised paths (the values in the path,
+ * percent-encoded), an incoming `tracestate` holding the value, attribute getters and an
+ * observable callback that throw it. The ordinary labels (test/fixtures/privacy/ordinary-labels.json)
+ * go through as operation names and must come out unchanged.
  */
 
 interface SensitiveValue {
@@ -26,10 +34,20 @@ interface SensitiveValue {
 const corpus = JSON.parse(
   readFileSync(new URL("../fixtures/privacy/sensitive-values.json", import.meta.url), "utf8"),
 ) as { values: SensitiveValue[] };
+const ordinaryOperations = (
+  JSON.parse(readFileSync(new URL("../fixtures/privacy/ordinary-labels.json", import.meta.url), "utf8")) as {
+    operations: string[];
+  }
+).operations;
+
+/** A value as a `tracestate` member value can carry it (printable ASCII but `,` and `=`), or undefined. */
+function traceStateValue(value: string): string | undefined {
+  return /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{1,256}$/.test(value) && !value.endsWith(" ") ? value : undefined;
+}
 
 /** A real HTTP endpoint that keeps every raw request body (OTLP/JSON receiver, alert webhook). */
 class RawSink {
-  readonly bodies: { path: string; body: string }[] = [];
+  readonly bodies: { path: string; body: string; tracestate: string }[] = [];
   url = "";
   #server: Server | undefined;
 
@@ -38,7 +56,11 @@ class RawSink {
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
-        this.bodies.push({ path: req.url ?? "", body: Buffer.concat(chunks).toString("utf8") });
+        this.bodies.push({
+          path: req.url ?? "",
+          body: Buffer.concat(chunks).toString("utf8"),
+          tracestate: String(req.headers.tracestate ?? ""),
+        });
         res.writeHead(200, { "content-type": "application/json" }).end("{}");
       });
     });
@@ -64,6 +86,8 @@ class Sensitive extends Error {}
 describe("privacy: the sensitive-value corpus through every entry point", () => {
   const otlp = new RawSink();
   const webhook = new RawSink();
+  const upstream = new RawSink();
+  let app: Server;
   const outputs: Record<string, string> = {};
   const diagMessages: string[] = [];
   let collector: TelemetryCollector;
@@ -71,6 +95,7 @@ describe("privacy: the sensitive-value corpus through every entry point", () => 
   beforeAll(async () => {
     await otlp.start();
     await webhook.start();
+    await upstream.start();
     const log = (message: string, ...args: unknown[]) =>
       void diagMessages.push(`${message} ${args.map((a) => String(a)).join(" ")}`);
     collector = new TelemetryCollector({
@@ -100,7 +125,68 @@ describe("privacy: the sensitive-value corpus through every entry point", () => 
     });
     await collector.start();
 
-    for (const { value, detectable } of corpus.values) {
+    // An Express app with routers mounted on parameterised paths; its handlers call an upstream
+    // through the instrumented fetch (so the incoming tracestate would be propagated there).
+    const tracedFetch = instrumentFetch(collector, { operation: "corpus_upstream" });
+    const callUpstream = async (res: express.Response) => {
+      const answer = await tracedFetch(`${upstream.url}/echo`);
+      res.send(await answer.text());
+    };
+    const site = express();
+    site.use(expressMiddleware(collector));
+    const users = express.Router({ mergeParams: true });
+    users.get("/orders", (_req, res) => void callUpstream(res));
+    site.use("/users/:user", users);
+    const orgs = express.Router({ mergeParams: true });
+    const teams = express.Router({ mergeParams: true });
+    teams.get("/members/:member", (_req, res) => void callUpstream(res));
+    orgs.use("/teams/:team", teams);
+    site.use("/orgs/:org", orgs);
+    app = createServer(site);
+    await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+    const siteUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    // Throws the value at every collection: reported through diag, never quoted.
+    let callbackValue = "";
+    collector.meter.createObservableGauge("corpus_callback").addCallback(() => {
+      if (callbackValue !== "") throw new Error(`callback could not read ${callbackValue}`);
+    });
+
+    for (const [i, { value, detectable }] of corpus.values.entries()) {
+      callbackValue = value;
+      // Attribute getters and proxies that throw the value.
+      collector.recordSignal(GoldenSignals.LATENCY, 0.1, {
+        get operation(): string {
+          throw new Error(`getter saw ${value}`);
+        },
+      });
+      collector.recordSignal(
+        GoldenSignals.TRAFFIC,
+        1,
+        new Proxy(
+          {},
+          {
+            get() {
+              throw new Error(`proxy saw ${value}`);
+            },
+          },
+        ),
+      );
+      // Express: the value in the mounted paths, percent-encoded as a client sends it, and in
+      // an incoming tracestate next to a vendor entry.
+      const encoded = encodeURIComponent(value);
+      const stateValue = traceStateValue(value);
+      const headers: Record<string, string> = {
+        traceparent: `00-${(i + 1).toString(16).padStart(32, "0")}-${(i + 1).toString(16).padStart(16, "0")}-01`,
+        ...(stateValue === undefined ? {} : { tracestate: `user=${stateValue},dd=s:1` }),
+      };
+      for (const path of [
+        `/users/${encoded}/orders`,
+        `/orgs/${encoded}/teams/${encoded}/members/${encoded}`,
+      ]) {
+        const response = await fetch(`${siteUrl}${path}`, { headers });
+        expect(response.status, path).toBe(200);
+        await response.text();
+      }
       const prompt = `Hello, I am ${value}. Please summarise my file for me.`;
       // Content and other attributes: never labels, whatever they hold.
       const attributes = { user_id: value, prompt, email: value, error_type: value, exchange: value };
@@ -151,8 +237,17 @@ describe("privacy: the sensitive-value corpus through every entry point", () => 
           { operation: `ask ${value}`, kind: "ai_ai", model: "gpt-4o" },
           async () => 1,
         );
+        // Fetch span names: fixed and chosen per call.
+        await (await instrumentFetch(collector, { operation: `call ${value}` })(`${upstream.url}/x`)).text();
+        await (
+          await instrumentFetch(collector, { operation: () => `per call ${value}` })(`${upstream.url}/y`)
+        ).text();
       }
     }
+    callbackValue = "";
+    // Ordinary labels: operation names that must come out as they went in.
+    for (const operation of ordinaryOperations)
+      collector.recordSignal(GoldenSignals.ERROR_RATE, 0, { operation });
 
     // Let the window take snapshots and the alert fire to the webhook.
     const deadline = Date.now() + 10_000;
@@ -174,11 +269,15 @@ describe("privacy: the sensitive-value corpus through every entry point", () => 
     outputs.otlpTraces = otlp.text("/v1/traces");
     outputs.alertNotifications = webhook.text("/hook");
     outputs.diag = diagMessages.join("\n");
-  }, 60_000);
+    outputs.outgoingTracestate = upstream.bodies.map((b) => b.tracestate).join("\n");
+  }, 120_000);
 
   afterAll(async () => {
+    app?.closeAllConnections();
+    await new Promise<void>((resolve) => (app ? app.close(() => resolve()) : resolve()));
     await otlp.stop();
     await webhook.stop();
+    await upstream.stop();
   });
 
   it("produced every output, with the corpus' signals in it", () => {
@@ -191,6 +290,15 @@ describe("privacy: the sensitive-value corpus through every entry point", () => 
     expect(outputs.otlpMetrics).toContain("zoran.requests");
     expect(outputs.otlpTraces).toContain("corpus_exchange");
     expect(outputs.alertNotifications).toContain("AnyError");
+    // The new entry points produced what the checks below search.
+    expect(outputs.prometheus).toContain('operation="GET /users/:user/orders"');
+    expect(outputs.prometheus).toContain('operation="GET /orgs/:org/teams/:team/members/:member"');
+    expect(outputs.otlpTraces).toContain('"http.route"');
+    expect(outputs.otlpTraces).toContain("call <email>");
+    expect(outputs.otlpTraces).toContain("per call <ipv4>");
+    expect(outputs.diag).toContain("internal_error");
+    expect(outputs.diag).toContain("collection error");
+    expect(upstream.bodies.filter((b) => b.path === "/echo")).toHaveLength(corpus.values.length * 2);
     // Scrubbed free text is there, as placeholders.
     for (const placeholder of [
       "<email>",
@@ -204,6 +312,18 @@ describe("privacy: the sensitive-value corpus through every entry point", () => 
     ]) {
       expect(outputs.prometheus, placeholder).toContain(placeholder);
     }
+  });
+
+  it("keeps no incoming tracestate entry, on spans or outgoing calls", () => {
+    expect(outputs.otlpTraces).not.toContain("user=");
+    expect(outputs.outgoingTracestate).not.toContain("user=");
+  });
+
+  it("exports the ordinary operation names unchanged", () => {
+    const missing = ordinaryOperations.filter(
+      (operation) => !(sumOf(outputs.prometheus!, "zoran_requests_total", { operation }) >= 1),
+    );
+    expect(missing).toEqual([]);
   });
 
   for (const entry of corpus.values) {

@@ -52,13 +52,51 @@ describe("scrubValue", () => {
   });
 });
 
-describe("scrubValue over the sensitive-value corpus", () => {
-  const corpus = JSON.parse(
-    readFileSync(new URL("../fixtures/privacy/sensitive-values.json", import.meta.url), "utf8"),
-  ) as { values: { category: string; detectable: boolean; value: string; fragments: string[] }[] };
-  const detectable = corpus.values.filter((v) => v.detectable);
+interface SensitiveValue {
+  category: string;
+  detectable: boolean;
+  value: string;
+  fragments: string[];
+}
+const corpus = JSON.parse(
+  readFileSync(new URL("../fixtures/privacy/sensitive-values.json", import.meta.url), "utf8"),
+) as { values: SensitiveValue[] };
+const detectable = corpus.values.filter((v) => v.detectable);
+const ordinary = JSON.parse(
+  readFileSync(new URL("../fixtures/privacy/ordinary-labels.json", import.meta.url), "utf8"),
+) as Record<"operations" | "models" | "resources" | "other", string[]>;
+const ordinaryLabels = [...ordinary.operations, ...ordinary.models, ...ordinary.resources, ...ordinary.other];
 
-  it("keeps no fragment of a detectable value, whatever text surrounds it", () => {
+describe("scrubValue over the sensitive-value corpus", () => {
+  it(`has several hundred values in many formats (${corpus.values.length} sensitive, ${ordinaryLabels.length} ordinary)`, () => {
+    expect(detectable.length).toBeGreaterThanOrEqual(300);
+    expect(new Set(detectable.map((v) => v.category.split("+")[0])).size).toBeGreaterThanOrEqual(80);
+    expect(ordinaryLabels.length).toBeGreaterThanOrEqual(150);
+  });
+
+  it("keeps no fragment of any detectable value, alone or in the contexts names are built in", () => {
+    const contexts: [string, string][] = [
+      ["", ""],
+      ["lookup ", " now"],
+      ["GET /users/", "/orders"],
+      ["op:", ":done"],
+      ["(", ")"],
+      ["send_to ", ""],
+      ["", " retry=3"],
+      [`${"word ".repeat(60)}`, ""],
+    ];
+    const leaks: string[] = [];
+    for (const entry of detectable) {
+      for (const [before, after] of contexts) {
+        const out = scrubValue(`${before}${entry.value}${after}`);
+        for (const fragment of entry.fragments)
+          if (out.includes(fragment)) leaks.push(`${entry.category}: ${JSON.stringify(out)} has ${fragment}`);
+      }
+    }
+    expect(leaks).toEqual([]);
+  });
+
+  it("keeps no fragment of a detectable value, whatever text surrounds it (fast-check)", () => {
     // Operation-name-like context: words, separators a developer would use, and none at all.
     const context = fc.string({
       unit: fc.constantFrom("a", "b", "_", "-", " ", "/", ":", "=", ".", "(", ")"),
@@ -71,6 +109,29 @@ describe("scrubValue over the sensitive-value corpus", () => {
         for (const fragment of entry.fragments) expect(out, entry.category).not.toContain(fragment);
       }),
       propertyRuns(3_000),
+    );
+  });
+
+  it("returns ordinary operation names, model names, routes, resources and versions unchanged", () => {
+    const changed = ordinaryLabels
+      .map((label) => [label, scrubValue(label)] as const)
+      .filter(([label, out]) => out !== label);
+    expect(changed).toEqual([]);
+  });
+
+  it("is idempotent: a scrubbed value scrubs to itself (wrap() and fetch scrub before the store does)", () => {
+    for (const { value } of corpus.values) {
+      const once = scrubValue(value);
+      expect(scrubValue(once), JSON.stringify(value)).toBe(once);
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 200 }), (raw) => {
+        const once = scrubValue(raw);
+        expect(scrubValue(once)).toBe(once);
+        expect(once.length).toBeLessThanOrEqual(MAX_LABEL_LENGTH);
+        expect(once).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2060\ufeff]/);
+      }),
+      propertyRuns(2_000),
     );
   });
 

@@ -1,3 +1,4 @@
+import { describeError } from "../../privacy/describe-error.js";
 import { NotifierError } from "../alert-state.js";
 
 /**
@@ -18,7 +19,8 @@ export async function postJson(
       signal: options.signal,
     });
   } catch (error) {
-    throw new NotifierError(`POST ${redact(url)} failed: ${describe(error)}`, {
+    // Described without its message: fetch's quotes the whole URL, secret path included.
+    throw new NotifierError(`POST ${redact(url)} failed: ${describeError(error)}`, {
       retryable: true,
       cause: error,
     });
@@ -40,12 +42,4 @@ function redact(url: string): string {
   } catch {
     return "(invalid URL)";
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : "";
-    return `${error.message}${cause}`;
-  }
-  return String(error);
 }
