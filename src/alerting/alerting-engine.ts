@@ -119,6 +119,9 @@ export class AlertingEngine {
       diag,
     );
     this.lastValues = this.rules.map(() => null);
+    // The window store keeps the coarse slots of latency statistics per rule group rather than
+    // per series (src/window/window-store.ts): tell it which long windows the rules will ask.
+    for (const rule of this.rules) trackRuleWindows(this.window, rule);
   }
 
   /**
@@ -398,4 +401,27 @@ function compare(value: number, comparison: Comparison, threshold: number): bool
 
 function iso(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString();
+}
+
+/** Declares the windows `rule` queries to the store, before any ingest (see `WindowStore.track`). */
+function trackRuleWindows(window: WindowStore, rule: AlertRule): void {
+  if (rule.kind === "threshold") {
+    const selector: SignalSelector = {
+      signal: rule.signal,
+      statistic: rule.statistic,
+      kind: rule.trafficKind,
+    };
+    window.track(selector, { windowMs: rule.windowMs, matcher: rule.matchers, by: rule.by });
+    return;
+  }
+  const { slo } = rule;
+  if (slo.signal !== "latency") return;
+  const selector: SignalSelector = {
+    signal: "latency",
+    statistic: "ratio",
+    latencyThresholdSeconds: slo.latencyThreshold!,
+  };
+  for (const windowMs of [rule.shortWindowMs, rule.longWindowMs]) {
+    window.track(selector, { windowMs, matcher: slo.matchers, by: rule.by });
+  }
 }

@@ -15,6 +15,7 @@ import {
 } from "../signals/metric-definitions.js";
 import { histogramQuantile, histogramShareAbove } from "../snapshot/histogram-quantile.js";
 import { type LabelMatcher, type LabelSet, labelSetKey, matchesLabels, pickLabels } from "./label-matcher.js";
+import { type SlotLayout, SlotLog } from "./slot-log.js";
 import {
   type SignalSelector,
   STATISTIC_QUANTILES,
@@ -49,38 +50,60 @@ export interface WindowStoreOptions extends WindowTierOptions {
 }
 
 /**
- * Layout of one series' ring, per slot (a slot = one interval of one tier):
+ * One series of the store. Its slots live in one {@link SlotLog} per tier, holding only the
+ * slots that received something; a histogram keeps no slots of its own in the coarse tier (the
+ * tracked aggregates it adds to do, see {@link TrackedHistogram}).
  *
- * - counter: `[delta]`
- * - histogram with n bounds: `[count, sum, bucket_0 .. bucket_n]` (n + 3 numbers; bucket_n is
- *   the overflow bucket above the last bound)
- * - gauge: `[last, max]`, `NaN` when no sample fell in the slot
+ * Per slot: a counter's delta; a histogram's bucket deltas (bounds + 1 numbers, the last one
+ * above the last bound); a gauge's last and highest sample.
  *
- * Example, counter, 3 slots of 10 s, ingests at t = 10, 20, 30 s of cumulative 5, 7, 7:
- * slots hold deltas `[5, 2, 0]`; the 30 s window sums to 7, a rate of 7 / 30 s.
+ * Example, counter, 10 s slots, ingests at t = 10, 20, 30 s of cumulative 5, 7, 7: slots of
+ * deltas 5 and 2 (the third, 0, is no record); the 30 s window sums to 7, a rate of 7 / 30 s.
  */
 interface Series {
   readonly metric: MetricDefinition;
   readonly labels: LabelSet;
+  readonly layout: SlotLayout;
+  /** Numbers per slot: 1 (counter), 2 (gauge), bounds + 1 (histogram). */
   readonly width: number;
   /** Histogram bounds (empty for counters and gauges). */
   readonly bounds: readonly number[];
-  /** Last cumulative values seen (counter: `[value]`, histogram: `[count, sum, buckets...]`). */
-  readonly previous: Float64Array;
+  /** Last cumulative values seen (counter: `[value]`, histogram: `[count, buckets...]`; a plain array is half a Float64Array's size). */
+  readonly previous: number[];
   seen: boolean;
   /** Epoch milliseconds of the ingest that first saw the series: it has no value before. */
   readonly firstSeenMs: number;
-  /** One ring per tier, `slots * width` numbers each. */
-  readonly rings: Float64Array[];
+  /** One log per tier (none for a histogram in the coarse tier). */
+  readonly logs: (SlotLog | undefined)[];
+  /** The coarse groups of tracked histogram aggregates this series adds to. */
+  readonly groups: HistogramGroup[];
 }
 
 interface Tier {
   readonly intervalMs: number;
   readonly slots: number;
-  /** Interval number (`floor(t / intervalMs)`) each slot currently holds, -1 when none. */
-  readonly epochs: Float64Array;
-  /** Latest interval number written. */
+  /** Latest interval number (`floor(t / intervalMs)`) written; the tier holds `current - slots + 1 .. current`. */
   current: number;
+}
+
+/**
+ * A histogram statistic asked over windows longer than the fine tier (an alert rule's p95 over
+ * an hour, a latency SLO's burn rate over days): its coarse slots are kept per group of the
+ * query (its matcher and `by`), summed over the series of the group, instead of per series.
+ * Bucket counts are integers, so the sums are the same whichever order they are added in.
+ */
+interface TrackedHistogram {
+  readonly metric: MetricDefinition;
+  readonly matcher: LabelMatcher | undefined;
+  readonly by: readonly string[] | undefined;
+  /** By `by` labels and bounds, in the order their first series was created. */
+  readonly groups: Map<string, HistogramGroup>;
+}
+
+interface HistogramGroup {
+  readonly labels: Record<string, string>;
+  readonly bounds: readonly number[];
+  readonly log: SlotLog;
 }
 
 /**
@@ -115,6 +138,13 @@ const COUNTER_METRICS: readonly MetricDefinition[] = [
 /** Histograms kept bucket by bucket (quantiles over windows). */
 const HISTOGRAM_METRICS: readonly MetricDefinition[] = [LATENCY_METRIC, TIME_TO_FIRST_TOKEN_METRIC];
 
+/**
+ * Records between checkpoints of the fine and the coarse logs: the live page asks the fine tier
+ * for many short windows (a short scan to each start), alert rules ask the coarse one for a few
+ * long ones (fewer checkpoints, 16 bytes each).
+ */
+const CHECKPOINT_EVERY = [16, 64] as const;
+
 const TRAFFIC_METRIC: Readonly<Record<TrafficKind, MetricDefinition>> = {
   requests: REQUESTS_METRIC,
   tokens: TOKENS_METRIC,
@@ -122,21 +152,26 @@ const TRAFFIC_METRIC: Readonly<Record<TrafficKind, MetricDefinition>> = {
 };
 
 /**
- * A ring of per-interval deltas over collected cumulative snapshots: the short-term memory that
- * alert rules and the live page query (request rate, error ratio, latency quantiles, traffic
- * rates, saturation last/max over a window, per label set or aggregated over a matcher).
+ * Per-interval deltas over collected cumulative snapshots: the short-term memory that alert
+ * rules and the live page query (request rate, error ratio, latency quantiles, traffic rates,
+ * saturation last/max over a window, per label set or aggregated over a matcher).
  *
  * Each `ingest()` diffs the snapshot against the previous one per series and adds the delta to
  * the slot of the current interval (a counter that went down was reset: its new value is the
  * delta, as in PromQL). A series first seen contributes its whole value: it started after the
  * previous ingest, so attach the store when the collector starts.
  *
- * Memory is fixed per series, whatever the traffic: `slots * width * 8` bytes per ring, with
- * `slots = ceil(retentionMs / intervalMs)` and `width` 1 for a counter, 2 for a gauge, bounds + 3
- * for a histogram. With the collector's rings (2 s slots over 15 min = 450 slots, plus 5 min slots
- * over 3 days = 864 slots): a counter series costs 10.5 KB, a saturation gauge 21 KB, a latency
- * histogram (14 bounds, 17 numbers per slot) 179 KB. A query of any window reads one ring and
- * allocates nothing per slot. Series are capped by `maxSeries`.
+ * Memory follows what is recorded, not retention x buckets: a series keeps only the slots that
+ * received something, a few bytes each ({@link SlotLog}). In the coarse tier, counters and gauges
+ * keep their slots per series; histograms only per group of the long-window queries asked of
+ * them (see {@link track}): a latency series with alerting on costs no coarse slot of its own.
+ * With the collector's tiers (2 s slots over 15 min, 5 min slots over 3 days), a latency series
+ * busy in every interval holds about 3-9 KB; an idle one a few hundred bytes (its labels and its
+ * last cumulative values). Bounds and figures: docs/alerting.md, "The window store". Series are
+ * capped by `maxSeries`.
+ *
+ * Every query answers exactly what a dense ring of every slot would (the sums are made in the
+ * same order; test/window/window-store-reference.test.ts compares with that implementation).
  *
  * Pure: no timers, no I/O; time comes from the arguments or the injected clock.
  *
@@ -148,6 +183,7 @@ const TRAFFIC_METRIC: Readonly<Record<TrafficKind, MetricDefinition>> = {
 export class WindowStore {
   private readonly tiers: Tier[];
   private readonly series = new Map<string, Series>();
+  private readonly tracked = new Map<string, TrackedHistogram>();
   private readonly clock: () => number;
   private readonly diag: DiagLogger;
   private readonly maxSeries: number;
@@ -155,6 +191,11 @@ export class WindowStore {
   private firstIngest: number | undefined;
   /** Time of the ingest in progress, stamped on the series it creates. */
   private ingestMs = 0;
+  private readonly boundsByKey = new Map<string, readonly number[]>();
+  /** The key of each shared bounds array (`join(",")`, as the groups of a query name them). */
+  private readonly boundsKeys = new Map<readonly number[], string>([[NO_BOUNDS, ""]]);
+  /** The deltas of one series being ingested (reused). */
+  private deltas = new Float64Array(32);
 
   constructor(options: WindowStoreOptions) {
     const tierOptions = [options, ...(options.coarse ? [options.coarse] : [])];
@@ -164,17 +205,28 @@ export class WindowStore {
           `WindowStore: need intervalMs > 0 and retentionMs >= intervalMs (got ${intervalMs}, ${retentionMs})`,
         );
       }
-      const slots = Math.ceil(retentionMs / intervalMs);
-      return { intervalMs, slots, epochs: new Float64Array(slots).fill(-1), current: -1 };
+      return { intervalMs, slots: Math.ceil(retentionMs / intervalMs), current: -1 };
     });
     this.clock = options.clock ?? Date.now;
     this.diag = options.diag ?? createTelemetryLogger();
     this.maxSeries = options.maxSeries ?? 10_000;
   }
 
-  /** Number of series held (each costs the fixed ring memory described above). */
+  /** Number of series held. */
   get seriesCount(): number {
     return this.series.size;
+  }
+
+  /** Bytes of slot data held (the logs' buffers), for the memory figures; objects and labels not counted. */
+  get slotBytes(): number {
+    let bytes = 0;
+    for (const series of this.series.values()) {
+      for (const log of series.logs) bytes += log?.retainedBytes ?? 0;
+    }
+    for (const tracked of this.tracked.values()) {
+      for (const group of tracked.groups.values()) bytes += group.log.retainedBytes;
+    }
+    return bytes;
   }
 
   /** Longest window a query can answer, in milliseconds. */
@@ -183,12 +235,12 @@ export class WindowStore {
     return last.slots * last.intervalMs;
   }
 
-  /** Length of one slot of the finest ring, in milliseconds: the step of chart series. */
+  /** Length of one slot of the finest tier, in milliseconds: the step of chart series. */
   get intervalMs(): number {
     return this.tiers[0]!.intervalMs;
   }
 
-  /** How far back the finest ring reaches, in milliseconds (charts at full resolution). */
+  /** How far back the finest tier reaches, in milliseconds (charts at full resolution). */
   get retentionMs(): number {
     const fine = this.tiers[0]!;
     return fine.slots * fine.intervalMs;
@@ -206,13 +258,30 @@ export class WindowStore {
   }
 
   /**
+   * Declares a query that will be asked over a window longer than the fine tier, so that what
+   * it needs is kept from now on. Only latency statistics need it (their coarse slots are kept
+   * per group of the query, not per series; counters and gauges keep theirs per series anyway);
+   * other queries, and windows the fine tier covers, need nothing. The alerting engine declares
+   * its rules when it is built. A long-window latency query not declared is tracked when first
+   * asked, from the fine tier's history: exact from then on, but blind to what the fine tier
+   * had already forgotten.
+   */
+  track(selector: SignalSelector, query: Pick<WindowQuery, "windowMs" | "matcher" | "by">): void {
+    if (selector.signal !== "latency" || this.tierFor(query.windowMs) === this.tiers[0]) return;
+    const quantile = STATISTIC_QUANTILES[selector.statistic as keyof typeof STATISTIC_QUANTILES];
+    const shareAbove = selector.statistic === "ratio" && selector.latencyThresholdSeconds !== undefined;
+    if (quantile === undefined && !shareAbove) return;
+    this.trackedHistogram(LATENCY_METRIC, query.matcher, query.by);
+  }
+
+  /**
    * Adds a cumulative snapshot taken at `nowMs`: the change of every golden-signal series since
    * the previous ingest goes into the current interval's slot. Other metrics are ignored.
    */
   ingest(snapshot: ResourceMetrics, nowMs: number = this.clock()): void {
     this.firstIngest ??= nowMs;
     this.ingestMs = nowMs;
-    for (const tier of this.tiers) this.advance(tier, nowMs);
+    for (let t = 0; t < this.tiers.length; t++) this.advance(t, nowMs);
     for (const scope of snapshot.scopeMetrics) {
       for (const metric of scope.metrics) this.ingestMetric(metric);
     }
@@ -293,20 +362,14 @@ export class WindowStore {
    * group of several series (e.g. all resources) takes the highest of them.
    */
   saturation(statistic: "last" | "max", query: WindowQuery): WindowValue[] {
-    const tier = this.tierFor(query.windowMs);
-    const slots = this.slotsOf(tier, query);
+    const tierIndex = this.tierIndexFor(query.windowMs);
+    const [from, to] = this.rangeOf(this.tiers[tierIndex]!, query);
     const groups = new Map<string, WindowValue>();
     for (const series of this.series.values()) {
       if (series.metric !== SATURATION_METRIC) continue;
       if (!matchesLabels(series.labels, query.matcher, SATURATION_METRIC.labels)) continue;
-      const ring = series.rings[this.tiers.indexOf(tier)]!;
-      let value = Number.NaN;
-      // `slots` runs oldest to newest: `last` keeps the newest sample, `max` the highest.
-      for (const slot of slots) {
-        const sample = ring[slot * 2 + (statistic === "last" ? 0 : 1)]!;
-        if (Number.isNaN(sample)) continue;
-        value = statistic === "last" || Number.isNaN(value) ? sample : Math.max(value, sample);
-      }
+      // Oldest to newest: `last` keeps the newest sample, `max` the highest.
+      const value = series.logs[tierIndex]!.gauge(statistic, from, to);
       if (Number.isNaN(value)) continue;
       const labels = pickLabels(series.labels, query.by);
       const key = labelSetKey(labels);
@@ -375,18 +438,16 @@ export class WindowStore {
   }
 
   private sumCounter(metric: MetricDefinition, query: WindowQuery): Map<string, WindowValue> {
-    const tier = this.tierFor(query.windowMs);
-    const tierIndex = this.tiers.indexOf(tier);
-    const slots = this.slotsOf(tier, query);
+    const tierIndex = this.tierIndexFor(query.windowMs);
+    const tier = this.tiers[tierIndex]!;
+    const [from, to] = this.rangeOf(tier, query);
     const groups = new Map<string, WindowValue>();
     const end = this.windowEndEpoch(tier, query);
     for (const series of this.series.values()) {
       if (series.metric !== metric || !matchesLabels(series.labels, query.matcher, metric.labels)) continue;
       // A series born after the window has no value there (not a zero): charts show a gap.
       if (Math.floor(series.firstSeenMs / tier.intervalMs) > end) continue;
-      const ring = series.rings[tierIndex]!;
-      let sum = 0;
-      for (const slot of slots) sum += ring[slot]!;
+      const sum = series.logs[tierIndex]!.sum(from, to);
       const labels = pickLabels(series.labels, query.by);
       const key = labelSetKey(labels);
       const group = groups.get(key);
@@ -400,27 +461,33 @@ export class WindowStore {
     statistic: (bounds: readonly number[], counts: Float64Array) => number | undefined,
     metric: MetricDefinition = LATENCY_METRIC,
   ): WindowValue[] {
-    const tier = this.tierFor(query.windowMs);
-    const tierIndex = this.tiers.indexOf(tier);
-    const slots = this.slotsOf(tier, query);
+    const tierIndex = this.tierIndexFor(query.windowMs);
+    const tier = this.tiers[tierIndex]!;
+    const [from, to] = this.rangeOf(tier, query);
+    const out: WindowValue[] = [];
+    if (tierIndex > 0) {
+      // Long windows: the coarse slots of the query's groups (declared, or tracked from now on).
+      for (const group of this.trackedHistogram(metric, query.matcher, query.by).groups.values()) {
+        const counts = new Float64Array(group.bounds.length + 1);
+        group.log.addTo(from, to, counts);
+        const value = statistic(group.bounds, counts);
+        if (value !== undefined) out.push({ labels: group.labels, value });
+      }
+      return out;
+    }
     const groups = new Map<string, { labels: LabelSet; bounds: readonly number[]; counts: Float64Array }>();
     for (const series of this.series.values()) {
       if (series.metric !== metric) continue;
       if (!matchesLabels(series.labels, query.matcher, metric.labels)) continue;
       const labels = pickLabels(series.labels, query.by);
-      const key = `${labelSetKey(labels)}|${series.bounds.join(",")}`;
+      const key = `${labelSetKey(labels)}|${this.boundsKeys.get(series.bounds)}`;
       let group = groups.get(key);
       if (group === undefined) {
         group = { labels, bounds: series.bounds, counts: new Float64Array(series.bounds.length + 1) };
         groups.set(key, group);
       }
-      const ring = series.rings[tierIndex]!;
-      for (const slot of slots) {
-        const base = slot * series.width + 2;
-        for (let b = 0; b < group.counts.length; b++) group.counts[b]! += ring[base + b]!;
-      }
+      series.logs[0]!.addTo(from, to, group.counts);
     }
-    const out: WindowValue[] = [];
     for (const group of groups.values()) {
       const value = statistic(group.bounds, group.counts);
       if (value !== undefined) out.push({ labels: group.labels, value });
@@ -428,10 +495,97 @@ export class WindowStore {
     return out;
   }
 
-  /** The finest tier whose retention covers `windowMs` (the coarsest one when none does). */
+  /**
+   * The tracked aggregate of `metric` for `matcher` and `by`, made on first use: its groups for
+   * the series there are, and their coarse slots summed from what the fine tier still holds.
+   */
+  private trackedHistogram(
+    metric: MetricDefinition,
+    matcher: LabelMatcher | undefined,
+    by: readonly string[] | undefined,
+  ): TrackedHistogram {
+    const key = `${metric.name}\u0002${matcherKey(matcher)}\u0002${(by ?? []).join("\u0000")}`;
+    const existing = this.tracked.get(key);
+    if (existing !== undefined) return existing;
+    const tracked: TrackedHistogram = {
+      metric,
+      matcher: matcher === undefined ? undefined : copyMatcher(matcher),
+      by: by === undefined ? undefined : [...by],
+      groups: new Map(),
+    };
+    this.tracked.set(key, tracked);
+    const coarse = this.tiers[1];
+    if (coarse === undefined) return tracked;
+    const fine = this.tiers[0]!;
+    const backfill = new Map<HistogramGroup, Map<number, Float64Array>>();
+    for (const series of this.series.values()) {
+      const group = this.joinGroup(tracked, series);
+      if (group === undefined) continue;
+      // History the fine tier still holds, summed into the coarse slots it falls in.
+      let target = backfill.get(group);
+      if (target === undefined) {
+        target = new Map();
+        backfill.set(group, target);
+      }
+      const slots = target;
+      const lowest = coarse.current - coarse.slots + 1;
+      series.logs[0]!.forEach(fine.current - fine.slots + 1, fine.current, (epoch, values) => {
+        const coarseEpoch = Math.min(
+          coarse.current,
+          Math.floor((epoch * fine.intervalMs) / coarse.intervalMs),
+        );
+        if (coarseEpoch < lowest) return;
+        let sums = slots.get(coarseEpoch);
+        if (sums === undefined) {
+          sums = new Float64Array(values.length);
+          slots.set(coarseEpoch, sums);
+        }
+        for (let b = 0; b < values.length; b++) sums[b] = sums[b]! + values[b]!;
+      });
+    }
+    let lost = false;
+    for (const [group, slots] of backfill) {
+      for (const epoch of [...slots.keys()].sort((a, b) => a - b)) group.log.add(epoch, slots.get(epoch)!);
+      lost ||= slots.size > 0;
+    }
+    if (lost && this.firstIngest !== undefined && this.ingestMs - this.firstIngest > this.retentionMs) {
+      this.diag.debug(
+        "zoran-telemetrie WindowStore: a long-window latency query was not declared with track(); it is tracked from the fine tier's history on",
+      );
+    }
+    return tracked;
+  }
+
+  /** Adds `series` to its group of `tracked` when it matches (the group made if new). */
+  private joinGroup(tracked: TrackedHistogram, series: Series): HistogramGroup | undefined {
+    if (series.metric !== tracked.metric) return undefined;
+    if (!matchesLabels(series.labels, tracked.matcher, tracked.metric.labels)) return undefined;
+    const labels = pickLabels(series.labels, tracked.by);
+    const key = `${labelSetKey(labels)}|${this.boundsKeys.get(series.bounds)}`;
+    let group = tracked.groups.get(key);
+    if (group === undefined) {
+      group = {
+        labels,
+        bounds: series.bounds,
+        log: new SlotLog("histogram", series.width, CHECKPOINT_EVERY[1]),
+      };
+      tracked.groups.set(key, group);
+    }
+    series.groups.push(group);
+    return group;
+  }
+
+  /** Index of the finest tier whose retention covers `windowMs` (the coarsest one when none does). */
+  private tierIndexFor(windowMs: number): number {
+    for (let t = 0; t < this.tiers.length; t++) {
+      const tier = this.tiers[t]!;
+      if (tier.slots * tier.intervalMs >= windowMs) return t;
+    }
+    return this.tiers.length - 1;
+  }
+
   private tierFor(windowMs: number): Tier {
-    for (const tier of this.tiers) if (tier.slots * tier.intervalMs >= windowMs) return tier;
-    return this.tiers[this.tiers.length - 1]!;
+    return this.tiers[this.tierIndexFor(windowMs)]!;
   }
 
   /** Interval number of the newest interval of the window that ends at `nowMs`. */
@@ -439,31 +593,30 @@ export class WindowStore {
     return Math.floor((query.nowMs ?? this.clock()) / tier.intervalMs);
   }
 
-  /** Slot indexes, oldest first, of the intervals inside the window that ends at `nowMs`. */
-  private slotsOf(tier: Tier, query: WindowQuery): number[] {
-    const end = Math.floor((query.nowMs ?? this.clock()) / tier.intervalMs);
+  /**
+   * Interval numbers `[from, to]` of the window that ends at `nowMs`, within what the tier holds
+   * (its last `slots` intervals up to the newest written).
+   */
+  private rangeOf(tier: Tier, query: WindowQuery): [number, number] {
+    const end = this.windowEndEpoch(tier, query);
     const count = Math.min(tier.slots, Math.max(1, Math.ceil(query.windowMs / tier.intervalMs)));
-    const slots: number[] = [];
-    for (let epoch = end - count + 1; epoch <= end; epoch++) {
-      const slot = ((epoch % tier.slots) + tier.slots) % tier.slots;
-      if (tier.epochs[slot] === epoch) slots.push(slot);
-    }
-    return slots;
+    return [Math.max(end - count + 1, tier.current - tier.slots + 1), Math.min(end, tier.current)];
   }
 
-  /** Moves a tier to the interval of `nowMs`, clearing the slots it reuses. */
-  private advance(tier: Tier, nowMs: number): void {
+  /** Moves tier `t` to the interval of `nowMs`, dropping the slots that left its retention. */
+  private advance(t: number, nowMs: number): void {
+    const tier = this.tiers[t]!;
     const epoch = Math.floor(nowMs / tier.intervalMs);
     // A clock that went back keeps writing into the latest interval instead of rewriting history.
     if (epoch <= tier.current) return;
-    const first = Math.max(tier.current + 1, epoch - tier.slots + 1);
-    const tierIndex = this.tiers.indexOf(tier);
-    for (let e = first; e <= epoch; e++) {
-      const slot = e % tier.slots;
-      tier.epochs[slot] = e;
-      for (const series of this.series.values()) clearSlot(series, series.rings[tierIndex]!, slot);
-    }
     tier.current = epoch;
+    const oldest = epoch - tier.slots + 1;
+    for (const series of this.series.values()) series.logs[t]?.trimBefore(oldest);
+    if (t > 0) {
+      for (const tracked of this.tracked.values()) {
+        for (const group of tracked.groups.values()) group.log.trimBefore(oldest);
+      }
+    }
   }
 
   private ingestMetric(metric: MetricData): void {
@@ -473,8 +626,7 @@ export class WindowStore {
       for (const point of metric.dataPoints) {
         const series = this.seriesFor(GEN_AI_TOKEN_USAGE, point.attributes, []);
         if (series === undefined) continue;
-        const sum = point.value.sum ?? 0;
-        this.addDelta(series, [sum], sum < (series.previous[0] ?? 0));
+        this.addCounter(series, point.value.sum ?? 0);
       }
       return;
     }
@@ -483,9 +635,7 @@ export class WindowStore {
       for (const point of metric.dataPoints) {
         const { boundaries, counts } = point.value.buckets;
         const series = this.seriesFor(histogram, point.attributes, boundaries);
-        if (series === undefined) continue;
-        const cumulative = [point.value.count, point.value.sum ?? 0, ...counts];
-        this.addDelta(series, cumulative, point.value.count < (series.previous[0] ?? 0));
+        if (series !== undefined) this.addHistogram(series, point.value.count, counts);
       }
       return;
     }
@@ -501,8 +651,7 @@ export class WindowStore {
     if (counter === undefined || metric.dataPointType !== DataPointType.SUM) return;
     for (const point of metric.dataPoints) {
       const series = this.seriesFor(counter, point.attributes, []);
-      if (series === undefined) continue;
-      this.addDelta(series, [point.value], point.value < (series.previous[0] ?? 0));
+      if (series !== undefined) this.addCounter(series, point.value);
     }
   }
 
@@ -525,66 +674,113 @@ export class WindowStore {
       }
       return undefined;
     }
-    // New series, or a histogram whose bounds changed (its old slots cannot be added up): start over.
-    const width = HISTOGRAM_METRICS.includes(metric)
-      ? bounds.length + 3
-      : metric === SATURATION_METRIC
-        ? 2
-        : 1;
+    // New series, or a histogram whose bounds changed (its old slots cannot be added up): start
+    // over. (The coarse groups of tracked aggregates keep the old bounds' slots as their own group.)
+    const isHistogram = HISTOGRAM_METRICS.includes(metric);
+    const layout: SlotLayout = isHistogram ? "histogram" : metric === SATURATION_METRIC ? "gauge" : "counter";
+    const width = isHistogram ? bounds.length + 1 : layout === "gauge" ? 2 : 1;
     const series: Series = {
       metric,
       labels,
+      layout,
       width,
       firstSeenMs: existing?.firstSeenMs ?? this.ingestMs,
-      bounds: [...bounds],
-      previous: new Float64Array(metric === SATURATION_METRIC ? 0 : width),
+      bounds: this.sharedBounds(bounds),
+      previous: new Array<number>(isHistogram ? width + 1 : layout === "gauge" ? 0 : 1).fill(0),
       seen: false,
-      rings: this.tiers.map((tier) => {
-        const ring = new Float64Array(tier.slots * width);
-        if (metric === SATURATION_METRIC) ring.fill(Number.NaN);
-        return ring;
-      }),
+      logs: this.tiers.map((_, t) =>
+        t > 0 && isHistogram ? undefined : new SlotLog(layout, width, CHECKPOINT_EVERY[t === 0 ? 0 : 1]),
+      ),
+      groups: [],
     };
     this.series.set(key, series);
+    if (isHistogram) for (const tracked of this.tracked.values()) this.joinGroup(tracked, series);
     return series;
   }
 
-  private addDelta(series: Series, cumulative: readonly number[], reset: boolean): void {
-    for (let t = 0; t < this.tiers.length; t++) {
-      const tier = this.tiers[t]!;
-      const ring = series.rings[t]!;
-      const base = (tier.current % tier.slots) * series.width;
-      for (let i = 0; i < series.width; i++) {
-        const now = cumulative[i] ?? 0;
-        const delta = reset || !series.seen ? now : now - series.previous[i]!;
-        ring[base + i]! += delta;
-      }
+  /** One frozen copy of each bounds array, shared by the series that have it (15 numbers each). */
+  private sharedBounds(bounds: readonly number[]): readonly number[] {
+    if (bounds.length === 0) return NO_BOUNDS;
+    const key = bounds.join(",");
+    let shared = this.boundsByKey.get(key);
+    if (shared === undefined) {
+      shared = Object.freeze([...bounds]);
+      this.boundsByKey.set(key, shared);
+      this.boundsKeys.set(shared, key);
     }
-    for (let i = 0; i < series.width; i++) series.previous[i] = cumulative[i] ?? 0;
+    return shared;
+  }
+
+  private deltasOf(width: number): Float64Array {
+    if (this.deltas.length < width) this.deltas = new Float64Array(width);
+    return this.deltas;
+  }
+
+  private addCounter(series: Series, value: number): void {
+    const deltas = this.deltasOf(1);
+    const reset = value < (series.previous[0] ?? 0);
+    deltas[0] = reset || !series.seen ? value : value - series.previous[0]!;
+    series.previous[0] = value;
     series.seen = true;
+    this.addDeltas(series, deltas);
+  }
+
+  private addHistogram(series: Series, count: number, counts: readonly number[]): void {
+    const width = series.width;
+    const deltas = this.deltasOf(width);
+    const previous = series.previous;
+    const whole = count < previous[0]! || !series.seen;
+    for (let b = 0; b < width; b++) {
+      const now = counts[b] ?? 0;
+      deltas[b] = whole ? now : now - previous[b + 1]!;
+      previous[b + 1] = now;
+    }
+    previous[0] = count;
+    series.seen = true;
+    this.addDeltas(series, deltas);
+  }
+
+  private addDeltas(series: Series, deltas: Float64Array): void {
+    for (let t = 0; t < this.tiers.length; t++) {
+      const epoch = this.tiers[t]!.current;
+      const log = series.logs[t];
+      if (log !== undefined) log.add(epoch, deltas);
+      else for (const group of series.groups) group.log.add(epoch, deltas);
+    }
   }
 
   private addSample(series: Series, value: number): void {
     if (!Number.isFinite(value)) return;
-    for (let t = 0; t < this.tiers.length; t++) {
-      const tier = this.tiers[t]!;
-      const ring = series.rings[t]!;
-      const base = (tier.current % tier.slots) * 2;
-      ring[base] = value;
-      const max = ring[base + 1]!;
-      ring[base + 1] = Number.isNaN(max) ? value : Math.max(max, value);
-    }
+    for (let t = 0; t < this.tiers.length; t++) series.logs[t]!.sample(this.tiers[t]!.current, value);
     series.seen = true;
   }
 }
 
-function clearSlot(series: Series, ring: Float64Array, slot: number): void {
-  const start = slot * series.width;
-  ring.fill(series.metric === SATURATION_METRIC ? Number.NaN : 0, start, start + series.width);
-}
+const NO_BOUNDS: readonly number[] = Object.freeze([]);
 
 function sameBounds(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** A stable key for a matcher: names sorted, values as given. */
+function matcherKey(matcher: LabelMatcher | undefined): string {
+  if (matcher === undefined) return "";
+  return Object.keys(matcher)
+    .sort()
+    .map((name) => {
+      const wanted = matcher[name];
+      return `${name}\u0000${typeof wanted === "string" ? wanted : (wanted ?? []).join("\u0001")}`;
+    })
+    .join("\u0003");
+}
+
+function copyMatcher(matcher: LabelMatcher): LabelMatcher {
+  const copy: Record<string, string | readonly string[]> = {};
+  for (const name in matcher) {
+    const wanted = matcher[name]!;
+    copy[name] = typeof wanted === "string" ? wanted : [...wanted];
+  }
+  return copy;
 }

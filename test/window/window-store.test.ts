@@ -170,4 +170,26 @@ describe("WindowStore", () => {
     store.ingest(await meter.collect(), T0);
     expect(store.seriesCount).toBe(2);
   });
+
+  it("holds only the slots that received something, and gives them back once they leave the retention", async () => {
+    const store = new WindowStore({
+      intervalMs: 2_000,
+      retentionMs: 900_000,
+      coarse: { intervalMs: 300_000, retentionMs: 3 * 86_400_000 },
+    });
+    // 15 minutes of a busy operation: one slot per interval, a few bytes each.
+    for (let i = 0; i < 450; i++) {
+      meter.operation({ seconds: 0.1 + (i % 4) * 0.3 });
+      store.ingest(await meter.collect(), T0 + i * 2_000);
+    }
+    const busy = store.slotBytes;
+    // Latency, requests: 450 fine slots each, plus the requests' coarse slots; a dense ring of
+    // every slot held 450 * 15 * 8 + 450 * 8 + 864 * 8 bytes (65 KB) for the same.
+    expect(busy).toBeGreaterThan(0);
+    expect(busy).toBeLessThan(8_000);
+    // Quiet for 3 days: every slot left both tiers' retention.
+    store.ingest(await meter.collect(), T0 + 900_000 + 3 * 86_400_000);
+    expect(store.slotBytes).toBe(0);
+    expect(single(store.requestRate({ windowMs: 900_000, nowMs: T0 + 900_000 + 3 * 86_400_000 }))).toBe(0);
+  });
 });
