@@ -1,6 +1,20 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { Lexer, parse } from "yaml";
+import { createRequire } from "node:module";
+import type * as Yaml from "yaml";
 import { type RuleIssue, RuleValidationError } from "./rule-validation-error.js";
+
+let yamlModule: typeof Yaml | undefined;
+
+/**
+ * The `yaml` package, loaded when a rule file is first read rather than with the package (about
+ * 7 ms of a cold import here; docs/benchmarks.md, import time). A `require`, since `loadRules()`
+ * is synchronous (a bad file throws from the collector's constructor): in Node, `yaml` resolves
+ * to the same CommonJS file for `import` and `require`, so this is the module an `import` gives.
+ */
+function yaml(): typeof Yaml {
+  yamlModule ??= createRequire(import.meta.url)("yaml") as typeof Yaml;
+  return yamlModule;
+}
 
 /**
  * Bounds on what `loadRules()` accepts, checked before anything is parsed or kept, so a hostile
@@ -43,7 +57,7 @@ export function readRuleFile(path: string): unknown {
   }
   try {
     // maxAliasCount bounds alias expansion ("billion laughs"); 100 is the library's default.
-    return parse(text, { logLevel: "error", maxAliasCount: 100 });
+    return yaml().parse(text, { logLevel: "error", maxAliasCount: 100 });
   } catch (error) {
     return fail("(syntax)", error instanceof Error ? error.message : "unreadable YAML", path);
   }
@@ -194,7 +208,7 @@ function flowNestingDepth(text: string): number {
   let depth = 0;
   let deepest = 0;
   let afterScalarMarker = false;
-  for (const token of new Lexer().lex(text)) {
+  for (const token of new (yaml().Lexer)().lex(text)) {
     // "\u001f" marks a scalar: the next token is its text, even when that text is "[".
     if (afterScalarMarker) {
       afterScalarMarker = false;

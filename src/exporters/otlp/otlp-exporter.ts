@@ -1,13 +1,6 @@
-import {
-  AggregationTemporalityPreference,
-  OTLPMetricExporter as OtlpJsonMetricExporter,
-} from "@opentelemetry/exporter-metrics-otlp-http";
-import { OTLPMetricExporter as OtlpProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
-import { OTLPTraceExporter as OtlpJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { OTLPTraceExporter as OtlpProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { CompressionAlgorithm, type OTLPExporterNodeConfigBase } from "@opentelemetry/otlp-exporter-base";
 import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import type { ExporterFactory, ExporterSetup, TelemetryExporter } from "../telemetry-exporter.js";
+import { DeferredMetricExporter, DeferredSpanExporter } from "./deferred-exporters.js";
 import { DeltaTemporality } from "./delta-temporality.js";
 import { FailureReportingMetricExporter } from "./failure-reporting-metric-exporter.js";
 import {
@@ -17,6 +10,13 @@ import {
 } from "./otlp-exporter-options.js";
 import { RetainingSpanProcessor } from "./retaining-span-processor.js";
 import { settleWithin } from "./settle-within.js";
+
+/** The official OTLP exporters' module, loaded once, on first need. */
+let transports: Promise<typeof import("./otlp-transports.js")> | undefined;
+function loadTransports(): Promise<typeof import("./otlp-transports.js")> {
+  transports ??= import("./otlp-transports.js");
+  return transports;
+}
 
 /** Longest wait before a batch of spans goes out, in milliseconds (OpenTelemetry's default). */
 const MAX_SPAN_DELAY_MS = 5_000;
@@ -35,6 +35,9 @@ const MAX_SPAN_DELAY_MS = 5_000;
  *   `BatchSpanProcessor` dropped the newest ones when its own queue was full).
  * - `shutdown()`: one final flush of both, bounded by `shutdownTimeoutMs`; resolves even when
  *   the receiver is down.
+ * - The official exporters (and the OTLP stack behind them) are loaded by `start()`, or by the
+ *   first export if one comes before: a collector without OTLP never loads them
+ *   (`deferred-exporters.ts`, `otlp-transports.ts`).
  *
  * @example
  * createOtlpExporter(setup, { endpoint: "http://127.0.0.1:4318", protocol: "http/json", intervalMs: 10_000 });
@@ -43,10 +46,19 @@ export const createOtlpExporter: ExporterFactory<OtlpExporterOptions> = (setup, 
   const name = "otlp";
   const config = resolveOtlpConfig(options, process.env, setup.diag);
   const report = (error: unknown) => setup.reportFailure(name, error);
+  const metricExporter = config.metrics
+    ? new DeferredMetricExporter(
+        async () => (await loadTransports()).createMetricExporter(config),
+        config.temporality,
+      )
+    : undefined;
+  const traceExporter = config.traces
+    ? new DeferredSpanExporter(async () => (await loadTransports()).createTraceExporter(config))
+    : undefined;
 
-  const metricReader = config.metrics
+  const metricReader = metricExporter
     ? new PeriodicExportingMetricReader({
-        exporter: new FailureReportingMetricExporter(createMetricExporter(config), report),
+        exporter: new FailureReportingMetricExporter(metricExporter, report),
         exportIntervalMillis: config.intervalMs,
         exportTimeoutMillis: config.timeoutMs,
       })
@@ -67,8 +79,8 @@ export const createOtlpExporter: ExporterFactory<OtlpExporterOptions> = (setup, 
     });
   }
 
-  const spanProcessor = config.traces
-    ? new RetainingSpanProcessor(createTraceExporter(config), {
+  const spanProcessor = traceExporter
+    ? new RetainingSpanProcessor(traceExporter, {
         exporter: name,
         maxRetainedSpans: config.maxRetainedSpans,
         scheduledDelayMs: Math.min(config.intervalMs, MAX_SPAN_DELAY_MS),
@@ -83,7 +95,10 @@ export const createOtlpExporter: ExporterFactory<OtlpExporterOptions> = (setup, 
   const exporter: TelemetryExporter = {
     name,
     ...(spanProcessor ? { spanProcessor } : {}),
-    async start() {},
+    async start() {
+      // Loaded now rather than at the first export; a failure is reported by that export.
+      await Promise.all([metricExporter?.load(), traceExporter?.load()]).catch(() => undefined);
+    },
     async forceFlush() {
       await Promise.all([
         metricReader?.forceFlush().catch(report),
@@ -109,41 +124,4 @@ async function shutDownWithin(
   const work = Promise.all([metricReader?.shutdown().catch(report), spanProcessor?.shutdown().catch(report)]);
   const inTime = await settleWithin(work, config.shutdownTimeoutMs, report);
   if (!inTime) report(new Error(`otlp: final flush did not finish within ${config.shutdownTimeoutMs} ms`));
-}
-
-function transportOptions(url: string | undefined, config: ResolvedOtlpConfig): OTLPExporterNodeConfigBase {
-  return {
-    ...(url === undefined ? {} : { url }),
-    ...(config.headers === undefined ? {} : { headers: { ...config.headers } }),
-    ...(config.compression === undefined
-      ? {}
-      : {
-          compression: config.compression === "gzip" ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE,
-        }),
-    timeoutMillis: config.timeoutMs,
-  };
-}
-
-function createMetricExporter(config: ResolvedOtlpConfig): OtlpJsonMetricExporter | OtlpProtoMetricExporter {
-  const temporality =
-    config.temporality === undefined
-      ? {}
-      : {
-          temporalityPreference: {
-            cumulative: AggregationTemporalityPreference.CUMULATIVE,
-            delta: AggregationTemporalityPreference.DELTA,
-            lowmemory: AggregationTemporalityPreference.LOWMEMORY,
-          }[config.temporality],
-        };
-  const transport = { ...transportOptions(config.metricsUrl, config), ...temporality };
-  return config.metricsProtocol === "http/json"
-    ? new OtlpJsonMetricExporter(transport)
-    : new OtlpProtoMetricExporter(transport);
-}
-
-function createTraceExporter(config: ResolvedOtlpConfig): OtlpJsonTraceExporter | OtlpProtoTraceExporter {
-  const transport = transportOptions(config.tracesUrl, config);
-  return config.tracesProtocol === "http/json"
-    ? new OtlpJsonTraceExporter(transport)
-    : new OtlpProtoTraceExporter(transport);
 }
