@@ -3,6 +3,7 @@ import type { TraceStateOptions } from "../privacy/trace-state-allow-list.js";
 import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
 import { observeNodeRequest } from "./observe-node-request.js";
+import { ServerSignals } from "./server-request.js";
 
 /** Options of {@link createHttpListener}. */
 export interface HttpListenerOptions extends TraceStateOptions {
@@ -31,13 +32,10 @@ export function createHttpListener<Req extends IncomingMessage, Res extends Serv
   listener: (req: Req, res: Res) => unknown,
   options: HttpListenerOptions = {},
 ): (req: Req, res: Res) => void {
-  const route = options.route;
+  const server = new ServerSignals(collector, options.exchange, options.traceStateKeys);
+  const route = options.route ?? noRoute;
   return function instrumentedListener(this: unknown, req: Req, res: Res): void {
-    const observation = observeNodeRequest(collector, req, res, {
-      exchange: options.exchange,
-      traceStateKeys: options.traceStateKeys,
-      route: () => route?.(req),
-    });
+    const observation = observeNodeRequest(server, req, res, route, req);
     if (observation === undefined) {
       listener.call(this, req, res);
       return;
@@ -57,4 +55,8 @@ export function createHttpListener<Req extends IncomingMessage, Res extends Serv
       });
     }
   };
+}
+
+function noRoute(): undefined {
+  return undefined;
 }

@@ -4,6 +4,7 @@ import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
 import { expressMountTemplate } from "./express-mount-template.js";
 import { observeNodeRequest } from "./observe-node-request.js";
+import { ServerSignals } from "./server-request.js";
 
 /** The parts of an Express request the middleware reads (Express 4 and 5). */
 export interface ExpressRequestLike extends IncomingMessage {
@@ -62,22 +63,29 @@ export function expressMiddleware(
       `zoran-telemetrie: an Express router or sub-app is mounted on a path whose template cannot be read (a RegExp mount path, or a router stack this version does not know); its requests are recorded under ${MOUNT_PLACEHOLDER} followed by the route template, never the raw path. Pass expressMiddleware(collector, { route: (req) => "..." }) to name them.`,
     );
   };
+  const server = new ServerSignals(collector, options.exchange, options.traceStateKeys);
+  // Made once: the route is read when the response is done. Nothing is set on `req` itself:
+  // Express keeps it as a dictionary, where each new property costs about 2 µs (bind-emitter.ts).
+  const custom = options.route;
+  const routeOf =
+    custom === undefined
+      ? (at: RoutedRequest) => expressRoute(at.req, at.rootApp, warnOnce)
+      : (at: RoutedRequest) => custom(at.req);
   return function zoranTelemetrie(req, res, next) {
     // The app whose stack the middleware runs in: where the walk to the matched route starts.
-    const rootApp = req.app;
-    const routeOf =
-      options.route ?? ((request: ExpressRequestLike) => expressRoute(request, rootApp, warnOnce));
-    const observation = observeNodeRequest(collector, req, res, {
-      exchange: options.exchange,
-      traceStateKeys: options.traceStateKeys,
-      route: () => routeOf(req),
-    });
+    const observation = observeNodeRequest(server, req, res, routeOf, { req, rootApp: req.app });
     if (observation === undefined) {
       next();
       return;
     }
     collector.contextManager.with(observation.context, next);
   };
+}
+
+/** A request and the app it entered the middleware in (`req.app` changes as sub-apps handle it). */
+interface RoutedRequest {
+  readonly req: ExpressRequestLike;
+  readonly rootApp: unknown;
 }
 
 /** What a mount path with no readable template is recorded as: bounded, and no caller text. */

@@ -3,6 +3,7 @@ import type { TraceStateOptions } from "../privacy/trace-state-allow-list.js";
 import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
 import { type NodeRequestObservation, observeNodeRequest } from "./observe-node-request.js";
+import { ServerSignals } from "./server-request.js";
 
 /** The parts of a Fastify request the plugin reads (Fastify 4.10+ and 5). */
 export interface FastifyRequestLike {
@@ -56,13 +57,10 @@ export function fastifyPlugin(
   options: FastifyPluginOptions = {},
 ): FastifyTelemetryPlugin {
   const observations = new WeakMap<IncomingMessage, NodeRequestObservation>();
+  const server = new ServerSignals(collector, options.exchange, options.traceStateKeys);
   const plugin: FastifyTelemetryPlugin = (instance, _pluginOptions, done) => {
     instance.addHook("onRequest", (request, reply, hookDone) => {
-      const observation = observeNodeRequest(collector, request.raw, reply.raw, {
-        exchange: options.exchange,
-        traceStateKeys: options.traceStateKeys,
-        route: () => request.routeOptions?.url,
-      });
+      const observation = observeNodeRequest(server, request.raw, reply.raw, fastifyRoute, request);
       if (observation === undefined) {
         hookDone();
         return;
@@ -82,4 +80,9 @@ export function fastifyPlugin(
     [Symbol.for("fastify.display-name")]: "zoran-telemetrie",
   });
   return plugin;
+}
+
+/** The route template Fastify matched (`routeOptions.url`); undefined for the 404 handler. */
+function fastifyRoute(request: FastifyRequestLike): string | undefined {
+  return request.routeOptions?.url;
 }

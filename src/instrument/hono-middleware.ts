@@ -5,7 +5,7 @@ import type { Exchange } from "../signals/label-values.js";
 import { countResponseBody } from "./count-response-body.js";
 import { normalizeMethod } from "./http-semantics.js";
 import { observeNodeRequest } from "./observe-node-request.js";
-import { ServerRequest } from "./server-request.js";
+import { type ServerRequest, ServerSignals } from "./server-request.js";
 
 /** A route Hono matched for a request: a handler or a middleware, with its full path template. */
 export interface HonoRouteLike {
@@ -55,15 +55,13 @@ export interface HonoMiddlewareOptions extends TraceStateOptions {
  * app.get("/users/:id", (c) => c.json({ ok: true }));
  */
 export function honoMiddleware(collector: Recorder, options: HonoMiddlewareOptions = {}): HonoMiddleware {
+  const server = new ServerSignals(collector, options.exchange, options.traceStateKeys);
   return async function zoranTelemetrie(c, next) {
     const env = c.env as { incoming?: unknown; outgoing?: unknown } | undefined;
-    let route: string | undefined;
     if (env?.incoming instanceof IncomingMessage && env.outgoing instanceof ServerResponse) {
-      const observation = observeNodeRequest(collector, env.incoming, env.outgoing, {
-        exchange: options.exchange,
-        traceStateKeys: options.traceStateKeys,
-        route: () => route,
-      });
+      // The route is known once the handlers ran (`honoRoute(c)` then): read at `close`.
+      const routed: { route: string | undefined } = { route: undefined };
+      const observation = observeNodeRequest(server, env.incoming, env.outgoing, routedTemplate, routed);
       if (observation === undefined) return next();
       try {
         await collector.contextManager.with(observation.context, next);
@@ -71,20 +69,14 @@ export function honoMiddleware(collector: Recorder, options: HonoMiddlewareOptio
         observation.markCrashed();
         throw error;
       }
-      route = honoRoute(c);
+      routed.route = honoRoute(c);
       if (c.error !== undefined) observation.markCrashed();
       return;
     }
 
     let request: ServerRequest;
     try {
-      request = new ServerRequest(
-        collector,
-        normalizeMethod(c.req.method),
-        c.req.raw.headers,
-        options.exchange,
-        options.traceStateKeys,
-      );
+      request = server.start(normalizeMethod(c.req.method), c.req.raw.headers);
     } catch (error) {
       collector.diag.warn(`zoran-telemetrie: Hono instrumentation skipped a request: ${String(error)}`);
       return next();
@@ -114,6 +106,10 @@ export function honoMiddleware(collector: Recorder, options: HonoMiddlewareOptio
       }
     }
   };
+}
+
+function routedTemplate(routed: { route: string | undefined }): string | undefined {
+  return routed.route;
 }
 
 /**

@@ -1,19 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Context } from "@opentelemetry/api";
-import type { TraceStateOptions } from "../privacy/trace-state-allow-list.js";
-import type { Recorder } from "../recording/recorder.js";
-import type { Exchange } from "../signals/label-values.js";
+import { bindEmitterToContext } from "./bind-emitter.js";
 import { normalizeMethod } from "./http-semantics.js";
-import { ServerRequest } from "./server-request.js";
-
-/** Options shared by the server adapters that sit on `node:http` objects. */
-export interface NodeRequestObserverOptions extends TraceStateOptions {
-  /** `exchange` label of every request. @default "none" */
-  readonly exchange?: Exchange;
-  /** Route template of the request, read once the response is complete; undefined = unmatched. */
-  readonly route: () => string | undefined;
-}
+import type { ServerSignals } from "./server-request.js";
 
 /** A request under observation: the context to run its handler in. */
 export interface NodeRequestObservation {
@@ -31,7 +21,9 @@ const SOCKET_MARKS = new WeakMap<Socket, { read: number; written: number }>();
  * Starts observing one `node:http` request: extracts its W3C trace context, starts the server
  * span, binds the request and response emitters to it (so body-parser callbacks and handlers
  * that run after `data`/`end` events keep the trace), and records the golden signals when the
- * response finishes or the connection closes.
+ * response is done (its `close` event, which follows `finish`, or comes alone when the client
+ * went away). `route(arg)` gives the route template then (undefined: unmatched); it takes an
+ * argument so that adapters pass one function made once, not a closure per request.
  *
  * Byte counts are what went over the socket for this request, request line and headers
  * included (so they work for chunked bodies and streams too, within the size of the headers).
@@ -39,56 +31,51 @@ const SOCKET_MARKS = new WeakMap<Socket, { read: number; written: number }>();
  * Returns undefined, after reporting through `diag`, if the observation itself failed: the
  * caller then runs the handler without telemetry.
  */
-export function observeNodeRequest(
-  collector: Recorder,
+export function observeNodeRequest<A>(
+  server: ServerSignals,
   req: IncomingMessage,
   res: ServerResponse,
-  options: NodeRequestObserverOptions,
+  route: (arg: A) => string | undefined,
+  routeArg: A,
 ): NodeRequestObservation | undefined {
+  const collector = server.collector;
   try {
-    const request = new ServerRequest(
-      collector,
-      normalizeMethod(req.method),
-      req.headers,
-      options.exchange,
-      options.traceStateKeys,
-    );
+    const request = server.start(normalizeMethod(req.method), req.headers);
     const socket = req.socket as Socket | null;
-    let crashed = false;
-    const finish = (aborted: boolean) => {
-      res.off("finish", onFinish);
-      res.off("close", onClose);
-      let route: string | undefined;
+    const observation = new NodeObservation(request.context);
+    // One listener: a response's `close` comes after `finish`, or alone when it was cut short.
+    res.once("close", () => {
+      const aborted = !res.writableFinished;
+      let template: string | undefined;
       try {
-        route = options.route();
+        template = route(routeArg);
       } catch {
-        route = undefined;
+        template = undefined;
       }
       const bytes = takeSocketBytes(socket);
       request.end({
-        route,
+        route: template,
         statusCode: aborted && !res.headersSent ? 0 : res.statusCode,
         requestBytes: bytes?.read ?? contentLength(req.headers["content-length"]),
         responseBytes: bytes?.written,
-        crashed,
+        crashed: observation.crashed,
         aborted,
       });
-    };
-    const onFinish = () => finish(false);
-    const onClose = () => finish(!res.writableFinished);
-    res.once("finish", onFinish);
-    res.once("close", onClose);
-    collector.contextManager.bind(request.context, req);
-    collector.contextManager.bind(request.context, res);
-    return {
-      context: request.context,
-      markCrashed() {
-        crashed = true;
-      },
-    };
+    });
+    bindEmitterToContext(req, request.context, collector.contextManager);
+    bindEmitterToContext(res, request.context, collector.contextManager);
+    return observation;
   } catch (error) {
     collector.diag.warn(`zoran-telemetrie: HTTP server instrumentation skipped a request: ${String(error)}`);
     return undefined;
+  }
+}
+
+class NodeObservation implements NodeRequestObservation {
+  crashed = false;
+  constructor(readonly context: Context) {}
+  markCrashed(): void {
+    this.crashed = true;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { ContextManager, DiagLogger, Meter, Span, Tracer } from "@opentelemetry/api";
 import type { GoldenSignal } from "../signals/golden-signals.js";
 import type { SignalAttributes, TraceOptions } from "./signal-attributes.js";
+import type { SignalHandle } from "./signal-handle.js";
 
 /**
  * What instrumentation needs from a collector: record signals, run operations, start spans, and
@@ -10,6 +11,11 @@ import type { SignalAttributes, TraceOptions } from "./signal-attributes.js";
 export interface Recorder {
   /** Records one golden-signal value (see `TelemetryCollector.recordSignal`). Never throws. */
   recordSignal(signal: GoldenSignal, value: number, attributes?: SignalAttributes): void;
+  /**
+   * A pre-resolved series handle (see `TelemetryCollector.series`). Optional: the HTTP adapters
+   * keep one per route when the recorder has it, and fall back to `recordSignal()` otherwise.
+   */
+  series?(signal: GoldenSignal, attributes?: SignalAttributes): SignalHandle;
   /** Runs `fn` as one operation in a span (see `TelemetryCollector.trace`). */
   trace<T>(name: string, fn: (span: Span) => T, options?: TraceOptions): T;
   /** The tracer instrumentation starts its spans with (non-recording with tracing off). */
