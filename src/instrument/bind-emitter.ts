@@ -51,7 +51,7 @@ export function bindEmitterToContext(
   const base = frameworkPrototype(emitter);
   if (base === undefined) {
     const own = emitter as unknown as Record<string, Adder>;
-    for (const [name, adder, once] of ADDERS) own[name] = ownAdder(adder, once);
+    for (const [name, method] of OWN_METHODS) own[name] = method;
   } else if (!PATCHED.has(base)) {
     PATCHED.add(base);
     patchPrototype(base);
@@ -76,21 +76,16 @@ function frameworkPrototype(emitter: object): object | undefined {
   return undefined;
 }
 
-const OWN_ADDERS = new Map<string, Adder>();
-
 /** The own-property method of a plain emitter: adds through the class's method, wrapped. */
 function ownAdder(adder: "on" | "prependListener", once: boolean): Adder {
-  const key = `${adder}:${once}`;
-  let method = OWN_ADDERS.get(key);
-  if (method === undefined) {
-    method = function (this: EventEmitter, event, listener) {
-      const add = (Object.getPrototypeOf(this) as Record<string, Adder>)[adder]!;
-      return addBound(this, add, event, listener, once);
-    };
-    OWN_ADDERS.set(key, method);
-  }
-  return method;
+  return function (this: EventEmitter, event, listener) {
+    const add = (Object.getPrototypeOf(this) as Record<string, Adder>)[adder]!;
+    return addBound(this, add, event, listener, once);
+  };
 }
+
+/** The five methods a plain emitter gets, made once. */
+const OWN_METHODS = ADDERS.map(([name, adder, once]) => [name, ownAdder(adder, once)] as const);
 
 function patchPrototype(base: object): void {
   const parent = Object.getPrototypeOf(base) as Record<string, Adder>;

@@ -1,7 +1,9 @@
 import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { scrubValue } from "../privacy/scrub-value.js";
 import type { Recorder } from "../recording/recorder.js";
-import { GoldenSignals } from "../signals/golden-signals.js";
+import type { SignalAttributes } from "../recording/signal-attributes.js";
+import type { SignalHandle } from "../recording/signal-handle.js";
+import { type GoldenSignal, GoldenSignals } from "../signals/golden-signals.js";
 import type { ErrorType, Exchange } from "../signals/label-values.js";
 import { countResponseBody } from "./count-response-body.js";
 import { clientErrorType, normalizeMethod, thrownErrorType } from "./http-semantics.js";
@@ -51,11 +53,12 @@ export function instrumentFetch(
   if (typeof options.operation === "string")
     options = { ...options, operation: scrubValue(options.operation) };
   const base = options.fetch;
+  const caches = new FetchCaches(collector, options.exchange);
   const instrumented = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const fetchImpl = base ?? globalThis.fetch;
     let call: FetchCall | undefined;
     try {
-      call = startCall(collector, options, input, init);
+      call = startCall(collector, options, caches, input, init);
     } catch (error) {
       collector.diag.warn(`zoran-telemetrie: fetch instrumentation skipped a call: ${String(error)}`);
     }
@@ -108,9 +111,94 @@ interface FetchCall {
   responseBytes(bytes: number): void;
 }
 
+/** Entries each cache of one instrumented `fetch` keeps at most (host names, operations). */
+const MAX_CACHED = 512;
+
+/**
+ * What one instrumented `fetch` keeps across calls: host names scrubbed once (each call used to
+ * run the scrubber twice on it), and per operation its pre-resolved series handles when the
+ * recorder has `series()` (bench/middleware.bench.ts, the fetch client row).
+ */
+class FetchCaches {
+  private readonly hosts = new Map<string, string>();
+  private readonly operations = new Map<string, OperationSignals>();
+
+  constructor(
+    private readonly collector: Recorder,
+    private readonly exchange: Exchange | undefined,
+  ) {}
+
+  // Raw host names as keys, bounded in number and length and never exported: the policy of the
+  // series table's raw-name cache (src/recording/series-table.ts). A DNS name has at most 253 characters.
+  host(hostname: string): string {
+    let scrubbed = this.hosts.get(hostname);
+    if (scrubbed === undefined) {
+      scrubbed = scrubValue(hostname);
+      if (this.hosts.size < MAX_CACHED && hostname.length <= 253) this.hosts.set(hostname, scrubbed);
+    }
+    return scrubbed;
+  }
+
+  /** The handles of `operation` (already scrubbed); undefined without `series()` or past the bound. */
+  signals(operation: string): OperationSignals | undefined {
+    let signals = this.operations.get(operation);
+    if (signals === undefined) {
+      const collector = this.collector;
+      if (collector.series === undefined || this.operations.size >= MAX_CACHED) return undefined;
+      signals = new OperationSignals(
+        collector as Required<Pick<Recorder, "series">>,
+        operation,
+        this.exchange,
+      );
+      this.operations.set(operation, signals);
+    }
+    return signals;
+  }
+}
+
+/** The series of one client operation, resolved on first use. */
+class OperationSignals {
+  private readonly handles = new Map<string, SignalHandle>();
+
+  constructor(
+    private readonly collector: Required<Pick<Recorder, "series">>,
+    private readonly operation: string,
+    private readonly exchange: Exchange | undefined,
+  ) {}
+
+  private handle(key: string, signal: GoldenSignal, attributes: SignalAttributes): SignalHandle {
+    let handle = this.handles.get(key);
+    if (handle === undefined) {
+      handle = this.collector.series(signal, {
+        operation: this.operation,
+        exchange: this.exchange,
+        ...attributes,
+      });
+      this.handles.set(key, handle);
+    }
+    return handle;
+  }
+
+  record(seconds: number, errorType: ErrorType | undefined, requestBytes: number | undefined): void {
+    if (errorType === undefined) {
+      this.handle("latency ok", GoldenSignals.LATENCY, { outcome: "ok" }).record(seconds);
+      this.handle("request", GoldenSignals.ERROR_RATE, {}).record(0);
+    } else {
+      this.handle("latency error", GoldenSignals.LATENCY, { outcome: "error" }).record(seconds);
+      this.handle(errorType, GoldenSignals.ERROR_RATE, { error_type: errorType }).record(1);
+    }
+    if (requestBytes !== undefined) this.bytes("input").record(requestBytes);
+  }
+
+  bytes(direction: "input" | "output"): SignalHandle {
+    return this.handle(direction, GoldenSignals.TRAFFIC, { kind: "bytes", direction });
+  }
+}
+
 function startCall(
   collector: Recorder,
   options: FetchInstrumentationOptions,
+  caches: FetchCaches,
   input: string | URL | Request,
   init: RequestInit | undefined,
 ): FetchCall {
@@ -121,9 +209,10 @@ function startCall(
   const chosen = typeof options.operation === "function" ? options.operation(info) : options.operation;
   // The span name is free text like the label: a name chosen per call is scrubbed before the
   // span keeps it (the label's scrubbing happens in the store, too late for the span).
+  const host = caches.host(url.hostname);
   const operation =
     typeof chosen !== "string" || chosen === ""
-      ? `${method} ${scrubValue(url.hostname) || "unknown"}`
+      ? `${method} ${host || "unknown"}`
       : chosen === options.operation
         ? chosen
         : scrubValue(chosen) || "none";
@@ -137,7 +226,7 @@ function startCall(
       attributes: {
         "http.request.method": method,
         // Host and port only: the path and query of `url.full` may hold ids and secrets.
-        "server.address": scrubValue(url.hostname),
+        "server.address": host,
         "server.port": port,
       },
     },
@@ -162,32 +251,36 @@ function startCall(
   // Outside any enclosing `trace()`: the call is its own operation and must not overwrite the
   // held latency or error of the operation that made it.
   const record = (fn: () => void) => collector.contextManager.with(ROOT_CONTEXT, fn);
+  const signals = caches.signals(operation);
   return {
     parent,
     span,
     headers,
     end(statusCode, errorType) {
       const seconds = (performance.now() - startMs) / 1000;
-      record(() => {
-        collector.recordSignal(GoldenSignals.LATENCY, seconds, {
-          operation,
-          exchange,
-          outcome: errorType === undefined ? "ok" : "error",
-        });
-        collector.recordSignal(GoldenSignals.ERROR_RATE, errorType === undefined ? 0 : 1, {
-          operation,
-          exchange,
-          error_type: errorType,
-        });
-        if (requestBytes !== undefined) {
-          collector.recordSignal(GoldenSignals.TRAFFIC, requestBytes, {
+      // Handles record outside any enclosing `trace()` by definition (series() semantics).
+      if (signals !== undefined) signals.record(seconds, errorType, requestBytes);
+      else
+        record(() => {
+          collector.recordSignal(GoldenSignals.LATENCY, seconds, {
             operation,
             exchange,
-            kind: "bytes",
-            direction: "input",
+            outcome: errorType === undefined ? "ok" : "error",
           });
-        }
-      });
+          collector.recordSignal(GoldenSignals.ERROR_RATE, errorType === undefined ? 0 : 1, {
+            operation,
+            exchange,
+            error_type: errorType,
+          });
+          if (requestBytes !== undefined) {
+            collector.recordSignal(GoldenSignals.TRAFFIC, requestBytes, {
+              operation,
+              exchange,
+              kind: "bytes",
+              direction: "input",
+            });
+          }
+        });
       if (statusCode > 0) span.setAttribute("http.response.status_code", statusCode);
       if (errorType !== undefined) {
         span.setAttribute("error.type", errorType);
@@ -196,6 +289,10 @@ function startCall(
       span.end();
     },
     responseBytes(bytes) {
+      if (signals !== undefined) {
+        signals.bytes("output").record(bytes);
+        return;
+      }
       record(() =>
         collector.recordSignal(GoldenSignals.TRAFFIC, bytes, {
           operation,
