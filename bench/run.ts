@@ -3,21 +3,26 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { runCollectBench } from "./collect.bench.js";
 import { runHandleBench } from "./handle.bench.js";
+import { runImportTimeBench } from "./import-time.bench.js";
 import type { CaseResult } from "./lib/compare.js";
+import type { ContenderRow } from "./lib/contender-table.js";
 import { type BenchResults, mergeRuns, renderReport } from "./lib/report.js";
 import { runMemoryBench } from "./memory.bench.js";
+import { runMiddlewareBench } from "./middleware.bench.js";
 import { runRecordBench } from "./record.bench.js";
 import { type BackgroundCost, runSaturationBench } from "./saturation.bench.js";
 import { runScrapeBench } from "./scrape.bench.js";
 import { runSerializeBench } from "./serialize.bench.js";
 import { runTraceBench } from "./trace.bench.js";
+import { runWindowMemoryBench } from "./window-memory.bench.js";
 
 /**
  * `npm run bench`: every hot path beside prom-client, the OpenTelemetry SDK and the floor, in one
  * process, printed as markdown (about 4 minutes on 2 cores).
  *
  *   npm run bench                          all sections, markdown on stdout, JSON in bench/results/
- *   npm run bench -- record trace          some sections only
+ *   npm run bench -- record trace          some sections only (record handle trace collect serialize
+ *                                          memory scrape background middleware window-memory import-time)
  *   npm run bench -- --quick               one round each (a smoke run; figures are rough)
  *   npm run bench -- --report a.json b.json --write
  *                                          medians over saved runs, written to docs/benchmarks.md
@@ -31,8 +36,17 @@ const SECTIONS = [
   "memory",
   "scrape",
   "background",
+  "middleware",
+  "window-memory",
+  "import-time",
 ] as const;
 type Section = (typeof SECTIONS)[number];
+
+/** Where a section's results are kept in the JSON (camelCase keys of `BenchResults`). */
+const SECTION_KEYS: Partial<Record<Section, keyof BenchResults["sections"]>> = {
+  "window-memory": "windowMemory",
+  "import-time": "importTime",
+};
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -70,7 +84,7 @@ if (values.report) {
   for (const section of wanted) {
     const t0 = performance.now();
     process.stderr.write(`bench: ${section}...`);
-    let out: CaseResult[] | BackgroundCost[];
+    let out: CaseResult[] | BackgroundCost[] | ContenderRow[];
     switch (section) {
       case "record":
         out = await runRecordBench(rounds(3));
@@ -96,10 +110,19 @@ if (values.report) {
       case "background":
         out = await runSaturationBench(rounds(3));
         break;
+      case "middleware":
+        out = await runMiddlewareBench(quick ? { rounds: 1, seconds: 1 } : { rounds: 5, seconds: 3 });
+        break;
+      case "window-memory":
+        out = await runWindowMemoryBench(rounds(2));
+        break;
+      case "import-time":
+        out = await runImportTimeBench(quick ? { rounds: 3 } : { rounds: 15 });
+        break;
       default:
         throw new Error(`unknown section ${String(section)}; one of ${SECTIONS.join(", ")}`);
     }
-    results.sections[section] = out as never;
+    results.sections[SECTION_KEYS[section] ?? (section as keyof BenchResults["sections"])] = out as never;
     process.stderr.write(` ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
   }
   results.meta.loadAfter = loadavg()[0]!;

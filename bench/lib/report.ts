@@ -1,5 +1,6 @@
 import type { BackgroundCost } from "../saturation.bench.js";
 import { type CaseResult, type Contender, median } from "./compare.js";
+import { type ContenderRow, mergeContenderRows, renderContenderTable } from "./contender-table.js";
 
 /** One `npm run bench` run, as saved in bench/results/*.json. */
 export interface BenchResults {
@@ -22,8 +23,14 @@ export interface BenchResults {
     memory: CaseResult[];
     scrape: CaseResult[];
     background: BackgroundCost[];
+    middleware: ContenderRow[];
+    windowMemory: ContenderRow[];
+    importTime: ContenderRow[];
   }>;
 }
+
+/** Sections whose contenders are named per section (bench/lib/contender-table.ts). */
+const CONTENDER_SECTIONS = ["middleware", "windowMemory", "importTime"] as const;
 
 type CaseSection = "record" | "handle" | "trace" | "collect" | "serialize" | "memory" | "scrape";
 
@@ -33,6 +40,11 @@ export function mergeRuns(runs: readonly BenchResults[]): BenchResults {
   if (first === undefined) throw new Error("no runs to merge");
   const merged: BenchResults = { meta: first.meta, sections: {} };
   for (const section of Object.keys(first.sections) as (keyof BenchResults["sections"])[]) {
+    if ((CONTENDER_SECTIONS as readonly string[]).includes(section)) {
+      const key = section as (typeof CONTENDER_SECTIONS)[number];
+      merged.sections[key] = mergeContenderRows(runs.map((run) => run.sections[key]));
+      continue;
+    }
     if (section === "background") {
       merged.sections.background = first.sections.background?.map((cost, i) => {
         const all = runs.map((run) => run.sections.background?.[i]).filter((c) => c !== undefined);
@@ -45,8 +57,9 @@ export function mergeRuns(runs: readonly BenchResults[]): BenchResults {
       });
       continue;
     }
-    merged.sections[section] = first.sections[section]?.map((result, i) => {
-      const all = runs.map((run) => run.sections[section]?.[i]).filter((r) => r?.name === result.name);
+    const cases = section as CaseSection;
+    merged.sections[cases] = first.sections[cases]?.map((result, i) => {
+      const all = runs.map((run) => run.sections[cases]?.[i]).filter((r) => r?.name === result.name);
       const medians: CaseResult["medians"] = {};
       for (const who of Object.keys(result.medians) as Contender[]) {
         medians[who] = median(all.map((r) => r!.medians[who]!).filter((v) => v !== undefined));
@@ -198,6 +211,47 @@ const TARGETS: readonly Target[] = [
       return b === undefined ? undefined : b.slice(0, 2).reduce((total, c) => total + c.corePercent, 0) < 0.5;
     },
   },
+  {
+    path: "HTTP middleware, Express 5 (`expressMiddleware`), CPU per request",
+    target: "<= 1.15x the plain framework, below instrumentation-http + -express",
+    measured: (run) => {
+      const r = run.sections.middleware?.find((row) => row.name.startsWith("Express"));
+      return r
+        ? `${fmt(r.medians.ours)} µs vs plain ${fmt(r.medians.plain)} µs: ${r.ratios["ours / plain"]?.toFixed(2)}x; OpenTelemetry ${fmt(r.medians.OpenTelemetry)} µs (ours ${r.ratios["ours / OpenTelemetry"]?.toFixed(2)}x of it)`
+        : "";
+    },
+    met: (run) => {
+      const r = run.sections.middleware?.find((row) => row.name.startsWith("Express"));
+      return r ? r.ratios["ours / plain"]! <= 1.15 && r.ratios["ours / OpenTelemetry"]! < 1 : undefined;
+    },
+  },
+  {
+    path: "window store, busy latency series, alerting on",
+    target: "<= 16 KB per series at the same retention",
+    measured: (run) => {
+      const r = run.sections.windowMemory?.find((row) => row.name.includes("busy latency"));
+      return r ? `${fmt(r.medians.ours)} B (dense rings before: ${fmt(r.medians["dense (before)"])} B)` : "";
+    },
+    met: (run) => {
+      const r = run.sections.windowMemory?.find((row) => row.name.includes("busy latency"));
+      return r ? r.medians.ours! <= 16 * 1024 : undefined;
+    },
+  },
+  ...(["ESM", "CJS"] as const).map((format) => ({
+    path: `cold import of the built package, ${format}, CPU`,
+    target: "<= prom-client + 50 ms",
+    measured: (run: BenchResults) => {
+      const r = run.sections.importTime?.[0];
+      const d = r?.differences?.[`ours ${format} - prom-client ${format}`];
+      return r && d !== undefined
+        ? `${fmt(r.medians[`ours ${format}`])} ms vs ${fmt(r.medians[`prom-client ${format}`])} ms: +${fmt(d)} ms`
+        : "";
+    },
+    met: (run: BenchResults) => {
+      const d = run.sections.importTime?.[0]?.differences?.[`ours ${format} - prom-client ${format}`];
+      return d === undefined ? undefined : d <= 50;
+    },
+  })),
 ];
 
 function verdict(met: boolean | undefined): string {
@@ -242,6 +296,15 @@ export function renderReport(merged: BenchResults, runs: readonly BenchResults[]
     "### GET /metrics under load",
     "",
     caseTable(s.scrape, "req/s; ratios: ours over prom-client, floor over ours"),
+    "### HTTP middlewares (CPU per request of the server process; fetch: of the client)",
+    "",
+    renderContenderTable(s.middleware),
+    "### Window store memory",
+    "",
+    renderContenderTable(s.windowMemory),
+    "### Cold import of the built package",
+    "",
+    renderContenderTable(s.importTime),
     "### Background cost of a started collector",
     "",
     "| what | share of one core | CPU per tick |",
