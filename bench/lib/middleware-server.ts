@@ -23,6 +23,9 @@ import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
  * - `ours`: the collector (tracing on, no exporter, not started: the per-request cost only) with
  *   the framework's adapter (`expressMiddleware`, `fastifyPlugin`, `honoMiddleware`,
  *   `createHttpListener`, `instrumentFetch`);
+ * - `als` (not in the default run): the plain framework with an enabled AsyncLocalStorage
+ *   context manager and each request run in a context of its own, the floor of any tracer that
+ *   carries context with AsyncLocalStorage on Node 20 (its promise hooks cost every promise);
  * - `otel`: OpenTelemetry's own instrumentations with an SDK tracer provider (spans sampled and
  *   recorded, no processor: like ours, nothing exported) and meter provider (with a reader, so
  *   instrumentation-http's duration histogram records): `instrumentation-http` + `-express`,
@@ -30,7 +33,7 @@ import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
  *   `instrumentation-undici` for fetch.
  */
 export type Framework = "express" | "fastify" | "hono" | "node:http" | "fetch";
-export type MiddlewareContender = "plain" | "ours" | "otel";
+export type MiddlewareContender = "plain" | "ours" | "otel" | "als";
 
 export type ParentMessage =
   | { cmd: "mark" }
@@ -109,6 +112,11 @@ async function serve(framework: Exclude<Framework, "fetch">, who: MiddlewareCont
     const { expressMiddleware } = (await import(OURS)) as typeof import("../../src/index.js");
     const app = express();
     if (collector !== undefined) app.use(expressMiddleware(collector));
+    if (who === "als") {
+      const manager = new AsyncLocalStorageContextManager().enable();
+      const key = Symbol("request");
+      app.use((_req, _res, next) => manager.with(context.active().setValue(key, 1), next));
+    }
     app.get("/users/:id", (req, res) => {
       res.json({ ...JSON.parse(USER), id: req.params.id });
     });
