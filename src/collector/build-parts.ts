@@ -133,6 +133,8 @@ export function buildLiveParts(
     const routes = createLivePageRoutes({
       serviceName: resolved.serviceName,
       window,
+      diag: resolved.diag,
+      clock: resolved.clock,
       ...(alerting === undefined ? {} : { alerts }),
     });
     for (const [path, handler] of routes) endpoint.addRoute(path, handler);

@@ -1,4 +1,5 @@
 import { IncomingMessage, ServerResponse } from "node:http";
+import { describeError } from "../privacy/describe-error.js";
 import type { TraceStateOptions } from "../privacy/trace-state-allow-list.js";
 import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
@@ -86,7 +87,9 @@ export function honoMiddleware(collector: Recorder, options: HonoMiddlewareOptio
         options.traceStateKeys,
       );
     } catch (error) {
-      collector.diag.warn(`zoran-telemetrie: Hono instrumentation skipped a request: ${String(error)}`);
+      collector.diag.warn(
+        `zoran-telemetrie: Hono instrumentation skipped a request: ${describeError(error)}`,
+      );
       return next();
     }
     let crashed = false;
@@ -109,7 +112,7 @@ export function honoMiddleware(collector: Recorder, options: HonoMiddlewareOptio
         try {
           c.res = countResponseBody(c.res, (bytes) => request.responseBytes(bytes));
         } catch (error) {
-          collector.diag.debug(`zoran-telemetrie: Hono response size not measured: ${String(error)}`);
+          collector.diag.debug(`zoran-telemetrie: Hono response size not measured: ${describeError(error)}`);
         }
       }
     }

@@ -1,4 +1,5 @@
 import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { describeError } from "../privacy/describe-error.js";
 import { scrubValue } from "../privacy/scrub-value.js";
 import type { Recorder } from "../recording/recorder.js";
 import { GoldenSignals } from "../signals/golden-signals.js";
@@ -57,7 +58,7 @@ export function instrumentFetch(
     try {
       call = startCall(collector, options, input, init);
     } catch (error) {
-      collector.diag.warn(`zoran-telemetrie: fetch instrumentation skipped a call: ${String(error)}`);
+      collector.diag.warn(`zoran-telemetrie: fetch instrumentation skipped a call: ${describeError(error)}`);
     }
     if (call === undefined) return fetchImpl(input, init);
     let response: Response;
@@ -76,7 +77,7 @@ export function instrumentFetch(
       return countResponseBody(response, (bytes) => call.responseBytes(bytes));
     } catch (error) {
       collector.diag.warn(
-        `zoran-telemetrie: fetch instrumentation could not observe a response: ${String(error)}`,
+        `zoran-telemetrie: fetch instrumentation could not observe a response: ${describeError(error)}`,
       );
       return response;
     }

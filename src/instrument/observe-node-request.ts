@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Context } from "@opentelemetry/api";
+import { describeError } from "../privacy/describe-error.js";
 import type { TraceStateOptions } from "../privacy/trace-state-allow-list.js";
 import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
@@ -87,7 +88,9 @@ export function observeNodeRequest(
       },
     };
   } catch (error) {
-    collector.diag.warn(`zoran-telemetrie: HTTP server instrumentation skipped a request: ${String(error)}`);
+    collector.diag.warn(
+      `zoran-telemetrie: HTTP server instrumentation skipped a request: ${describeError(error)}`,
+    );
     return undefined;
   }
 }

@@ -1,7 +1,8 @@
-import { type DiagLogger, diag as globalDiag } from "@opentelemetry/api";
+import type { DiagLogger } from "@opentelemetry/api";
 import { countOption } from "../../config/count-option.js";
 import { durationFrom, envDuration } from "../../config/duration-option.js";
 import { reportBadOption } from "../../config/report-bad-option.js";
+import { createTelemetryLogger } from "../../diagnostics/telemetry-logger.js";
 import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "./export-interval.js";
 
 /** OTLP transports this exporter speaks (gRPC is not shipped: it needs `@grpc/grpc-js`). */
@@ -90,7 +91,7 @@ export const DEFAULT_MAX_RETAINED_SPANS = 2048;
 export function resolveOtlpConfig(
   options: OtlpExporterOptions = {},
   env: NodeJS.ProcessEnv = process.env,
-  diag: DiagLogger = globalDiag,
+  diag: DiagLogger = createTelemetryLogger(),
 ): ResolvedOtlpConfig {
   const intervalMs = resolveExportIntervalMs(options.intervalMs, "otlp", diag, env);
   // Durations go through the one duration-option policy (src/config/duration-option.ts).
