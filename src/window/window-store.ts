@@ -13,6 +13,7 @@ import {
   TIME_TO_FIRST_TOKEN_METRIC,
   TOKENS_METRIC,
 } from "../signals/metric-definitions.js";
+import { TRAFFIC_KIND_METRICS } from "../signals/signal-vocabulary.js";
 import { histogramQuantile, histogramShareAbove } from "../snapshot/histogram-quantile.js";
 import { type LabelMatcher, type LabelSet, labelSetKey, matchesLabels, pickLabels } from "./label-matcher.js";
 import {
@@ -114,12 +115,6 @@ const COUNTER_METRICS: readonly MetricDefinition[] = [
 
 /** Histograms kept bucket by bucket (quantiles over windows). */
 const HISTOGRAM_METRICS: readonly MetricDefinition[] = [LATENCY_METRIC, TIME_TO_FIRST_TOKEN_METRIC];
-
-const TRAFFIC_METRIC: Readonly<Record<TrafficKind, MetricDefinition>> = {
-  requests: REQUESTS_METRIC,
-  tokens: TOKENS_METRIC,
-  bytes: EXCHANGE_SIZE_METRIC,
-};
 
 /**
  * A ring of per-interval deltas over collected cumulative snapshots: the short-term memory that
@@ -245,7 +240,7 @@ export class WindowStore {
 
   /** Traffic per second over the window: requests, tokens or bytes (all directions unless matched). */
   trafficRate(kind: TrafficKind, query: WindowQuery): WindowValue[] {
-    return this.counterRate(TRAFFIC_METRIC[kind], query);
+    return this.counterRate(TRAFFIC_KIND_METRICS[kind], query);
   }
 
   /**

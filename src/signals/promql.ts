@@ -1,13 +1,42 @@
 /**
- * PromQL building blocks for the generated dashboards. Every helper aggregates so that the
- * result stays correct across many instances: rates are summed, quantiles are taken over the
- * summed bucket rates, ratios divide two sums (never an average of per-instance ratios or
- * quantiles).
+ * The one PromQL builder: the generated dashboards and the Prometheus alert and recording rules
+ * both write their queries with it. Every helper aggregates so that the result stays correct
+ * across many instances: rates are summed, quantiles are taken over the summed bucket rates,
+ * ratios divide two sums (never an average of per-instance ratios or quantiles).
  */
-import type { MetricDefinition } from "../signals/metric-definitions.js";
+import type { MetricDefinition } from "./metric-definitions.js";
 
-/** Label matchers, written `key=~"value"` and joined into a `{...}` selector. */
-export type LabelMatchers = Readonly<Record<string, string>>;
+/** One label matcher: `=` an exact value, `=~` a regular expression (RE2, anchored by Prometheus). */
+export interface LabelMatch {
+  readonly op: "=" | "=~";
+  readonly value: string;
+}
+
+/**
+ * Label matchers joined into a `{...}` selector. A plain string is a regular expression (`=~`),
+ * so a Grafana multi-value or "All" (`.*`) variable fits; use {@link exactly} or {@link oneOf}
+ * for literal values.
+ */
+export type LabelMatchers = Readonly<Record<string, string | LabelMatch>>;
+
+/** `label="value"`: an exact match. */
+export function exactly(value: string): LabelMatch {
+  return { op: "=", value };
+}
+
+/** `label=~"a|b"`: any of these literal values (regex characters escaped). */
+export function oneOf(values: readonly string[]): LabelMatch {
+  return { op: "=~", value: values.map(escapeRegex).join("|") };
+}
+
+/** A PromQL string literal: Go escapes, of which JSON's are a subset. */
+export function quote(value: string): string {
+  return JSON.stringify(value);
+}
+
+function escapeRegex(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
 
 /** Template variable holding Grafana's rate window, sized from the scrape interval. */
 export const RATE_INTERVAL = "$__rate_interval";
@@ -17,13 +46,16 @@ export function bucketSeries(metric: MetricDefinition): string {
   return `${metric.promName}_bucket`;
 }
 
-/** `{a=~"x", b=~"y"}`: regex matchers, so a Grafana multi-value or "All" (`.*`) value fits. */
+/** `{a=~"x", b="y"}`, or "" with no matchers. */
 export function selector(matchers: LabelMatchers): string {
-  const parts = Object.entries(matchers).map(([key, value]) => `${key}=~"${value}"`);
+  const parts = Object.entries(matchers).map(([key, match]) =>
+    typeof match === "string" ? `${key}=~"${match}"` : `${key}${match.op}${quote(match.value)}`,
+  );
   return parts.length === 0 ? "" : `{${parts.join(", ")}}`;
 }
 
-function groupBy(labels: readonly string[]): string {
+/** ` by (a, b)`, or "" with no labels. */
+export function groupBy(labels: readonly string[]): string {
   return labels.length === 0 ? "" : ` by (${labels.join(", ")})`;
 }
 
