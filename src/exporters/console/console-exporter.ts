@@ -6,8 +6,8 @@ import {
   type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
 import { histogramQuantile } from "../../snapshot/histogram-quantile.js";
-import { PeriodicSnapshotTask } from "../json/periodic-snapshot-task.js";
-import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../otlp/export-interval.js";
+import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../push/export-interval.js";
+import { PeriodicSnapshotTask } from "../push/periodic-snapshot-task.js";
 import type { ExporterFactory, TelemetryExporter } from "../telemetry-exporter.js";
 
 /** Options of the console exporter (`exporter: "console"`). */

@@ -3,7 +3,7 @@ import { countOption } from "../../config/count-option.js";
 import { durationFrom, envDuration } from "../../config/duration-option.js";
 import { reportBadOption } from "../../config/report-bad-option.js";
 import { createTelemetryLogger } from "../../diagnostics/telemetry-logger.js";
-import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "./export-interval.js";
+import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../push/export-interval.js";
 
 /** OTLP transports this exporter speaks (gRPC is not shipped: it needs `@grpc/grpc-js`). */
 export type OtlpProtocol = "http/protobuf" | "http/json";

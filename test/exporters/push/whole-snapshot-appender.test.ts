@@ -10,7 +10,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { WholeSnapshotAppender } from "../../../src/exporters/csv/whole-snapshot-appender.js";
+import { WholeSnapshotAppender } from "../../../src/exporters/push/whole-snapshot-appender.js";
 
 let dir: string;
 let path: string;

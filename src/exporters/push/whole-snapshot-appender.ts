@@ -1,10 +1,19 @@
 import { type FileHandle, open, readFile, rename, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { cutPartialLastLine } from "../json/whole-line-appender.js";
+
+/** Options of a {@link WholeSnapshotAppender}. */
+export interface WholeSnapshotAppenderOptions {
+  /**
+   * Keep the committed size in a hidden commit file beside the log (snapshots of many lines,
+   * CSV). Without it (one snapshot per line, JSON Lines) a partial last line is all a crash can
+   * leave, and it is cut on open. @default true
+   */
+  readonly commitFile?: boolean;
+}
 
 /**
- * Appends whole snapshots (many CSV rows each) to an append-only file, so that a snapshot is in
- * the file whole or not at all, even when the process is killed in the middle of a write.
+ * Appends whole snapshots to an append-only file (JSON Lines, CSV), so that a snapshot is in the
+ * file whole or not at all, even when the process is killed in the middle of a write.
  *
  * A CSV snapshot is many lines, so cutting a partial last line (what JSON Lines does, one snapshot
  * per line) leaves the first rows of a killed snapshot behind for good (issue 15 item 8: 8 of 8
@@ -31,10 +40,18 @@ export class WholeSnapshotAppender {
   #size = 0;
   #ino = 0;
 
+  readonly #commitFile: boolean;
+
   /** @param path file to append to; created when missing. */
-  constructor(path: string) {
+  constructor(path: string, options: WholeSnapshotAppenderOptions = {}) {
     this.#path = path;
+    this.#commitFile = options.commitFile ?? true;
     this.#commitPath = join(dirname(path), `.${basename(path)}.committed`);
+  }
+
+  /** Bytes in the file as this appender last saw it. */
+  get size(): number {
+    return this.#size;
   }
 
   /** Where the committed size is kept. */
@@ -82,7 +99,7 @@ export class WholeSnapshotAppender {
       if (!stat.isFile()) {
         this.#size = 0; // a device such as /dev/full: nothing to recover or commit
       } else {
-        const committed = await this.#readCommit();
+        const committed = this.#commitFile ? await this.#readCommit() : undefined;
         let size: number;
         if (committed !== undefined && committed.ino === stat.ino && committed.size <= stat.size) {
           size = committed.size;
@@ -90,7 +107,8 @@ export class WholeSnapshotAppender {
         } else {
           size = await cutPartialLastLine(handle, stat.size);
         }
-        if (committed?.ino !== stat.ino || committed.size !== size) await this.#commit(size);
+        if (this.#commitFile && (committed?.ino !== stat.ino || committed.size !== size))
+          await this.#commit(size);
         this.#size = size;
       }
     } catch (error) {
@@ -117,9 +135,30 @@ export class WholeSnapshotAppender {
   }
 
   async #commit(size: number): Promise<void> {
+    if (!this.#commitFile) return;
     // The pid in the name: a second process appending to the same path must not rename ours.
     const temporary = `${this.#commitPath}.${process.pid}.tmp`;
     await writeFile(temporary, JSON.stringify({ size, ino: this.#ino }));
     await rename(temporary, this.#commitPath);
   }
+}
+
+/** Cuts the file after its last newline; returns the new size. */
+async function cutPartialLastLine(handle: FileHandle, size: number): Promise<number> {
+  if (size === 0) return 0;
+  const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+    const at = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (at >= 0) {
+      const keep = start + at + 1;
+      if (keep !== size) await handle.truncate(keep);
+      return keep;
+    }
+    end = start;
+  }
+  await handle.truncate(0);
+  return 0;
 }
