@@ -29,7 +29,7 @@ import {
 } from "./attribute-resolver.js";
 import type { GoldenSignalStore } from "./golden-signal-store.js";
 import { OPERATION_SCOPE_KEY, OperationScope } from "./operation-scope.js";
-import type { SignalAttributes, TraceOptions } from "./signal-attributes.js";
+import type { ExchangeAttributes, SignalAttributes, TraceOptions } from "./signal-attributes.js";
 import { createSignalHandle, type SignalHandle } from "./signal-handle.js";
 
 const SIGNAL_NAMES: ReadonlySet<string> = new Set(Object.values(GoldenSignals));
@@ -97,6 +97,50 @@ export class SignalRecorder {
         typeof signal === "string" && SIGNAL_NAMES.has(signal) ? signal : "unknown",
         describeError(error),
       );
+    }
+  }
+
+  /**
+   * Counts one model refusal in `zoran_refusals_total`. Inside `trace()` it is the operation's
+   * (its name and exchange kind); outside, `attributes.operation` / `attributes.exchange`.
+   */
+  recordRefusal(attributes?: ExchangeAttributes): void {
+    if (this.disabled) return;
+    try {
+      const scope = this.activeScope();
+      const operation =
+        scope?.operation ?? resolveFreeText(this.store, attributes?.operation, "refusals", "operation");
+      const exchange = scope?.exchangeIndex ?? resolveExchange(this.store, attributes?.exchange, "refusals");
+      this.store.refusals.get(operation, exchange).add(1);
+    } catch (error) {
+      this.store.drop("internal_error", "refusals", describeError(error));
+    }
+  }
+
+  /**
+   * Observes the time to the first text or tool-call delta of a streamed AI call, in seconds, in
+   * `zoran_time_to_first_token_seconds` (operation and exchange as {@link recordRefusal}).
+   */
+  recordTimeToFirstToken(seconds: number, attributes?: ExchangeAttributes): void {
+    if (this.disabled) return;
+    if (!(typeof seconds === "number" && seconds >= 0 && seconds < Number.POSITIVE_INFINITY)) {
+      this.store.drop(
+        "invalid_value",
+        "time_to_first_token",
+        "time to first token must be finite seconds >= 0",
+      );
+      return;
+    }
+    try {
+      const scope = this.activeScope();
+      const operation =
+        scope?.operation ??
+        resolveFreeText(this.store, attributes?.operation, "time_to_first_token", "operation");
+      const exchange =
+        scope?.exchangeIndex ?? resolveExchange(this.store, attributes?.exchange, "time_to_first_token");
+      this.store.timeToFirstToken.get(operation, exchange).record(seconds);
+    } catch (error) {
+      this.store.drop("internal_error", "time_to_first_token", describeError(error));
     }
   }
 
