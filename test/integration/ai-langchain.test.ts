@@ -46,9 +46,9 @@ describe("langChainHandler: tokens equal what the provider reported", () => {
     expect(ai.tokens(text, { operation: OPERATION, direction: "input" })).toBe(1117);
     expect(ai.tokens(text, { operation: OPERATION, direction: "output" })).toBe(46);
     expect(ai.cached(text, { operation: OPERATION })).toBe(1024);
-    expect(ai.genAiTokens(text, "input", { gen_ai_system: "openai", gen_ai_request_model: "gpt-4o-mini" })).toBe(
-      1117,
-    );
+    expect(
+      ai.genAiTokens(text, "input", { gen_ai_system: "openai", gen_ai_request_model: "gpt-4o-mini" }),
+    ).toBe(1117);
   });
 
   it("counts stream()'s reported usage (not LangChain's estimate) and times the first token", async () => {
