@@ -1,5 +1,5 @@
-import type { HistogramSeries } from "../../src/recording/histogram-series.js";
 import { encodeLabels } from "../../src/exporters/prometheus/prometheus-serializer.js";
+import type { HistogramSeries } from "../../src/recording/histogram-series.js";
 
 /**
  * The floor of `/metrics` for histograms: every byte that does not depend on a value is encoded

@@ -28,7 +28,7 @@ import {
 import { type WrapOptions, wrap as wrapFunction } from "../instrument/wrap.js";
 import { describeError } from "../privacy/describe-error.js";
 import { GoldenSignalStore, type StoreMetricSource } from "../recording/golden-signal-store.js";
-import type { Recorder } from "../recording/recorder.js";
+import type { OpenOperation, Recorder } from "../recording/recorder.js";
 import type { ExchangeAttributes, SignalAttributes, TraceOptions } from "../recording/signal-attributes.js";
 import type { SignalHandle } from "../recording/signal-handle.js";
 import { SignalRecorder } from "../recording/signal-recorder.js";
@@ -204,6 +204,11 @@ export class TelemetryCollector implements Recorder {
   /** Observes a streamed AI call's time to first token, in seconds (`zoran_time_to_first_token_seconds`). */
   recordTimeToFirstToken(seconds: number, attributes?: ExchangeAttributes): void {
     this.recorder.recordTimeToFirstToken(seconds, attributes);
+  }
+
+  /** @internal An operation whose end is decided elsewhere (the AI SDK adapters' calls). */
+  startOperation(name: string, options?: TraceOptions): OpenOperation | undefined {
+    return this.recorder.startOperation(name, options);
   }
 
   /** @internal Metrics collected with the golden signals (the GenAI histograms' pre-resolved handles). */

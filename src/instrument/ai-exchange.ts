@@ -1,5 +1,4 @@
 import { type Attributes, type Span, SpanKind } from "@opentelemetry/api";
-import { scrubValue } from "../privacy/scrub-value.js";
 import { OPERATION_SCOPE_KEY, type OperationScope } from "../recording/operation-scope.js";
 import type { Recorder } from "../recording/recorder.js";
 import { GoldenSignals } from "../signals/golden-signals.js";
@@ -125,8 +124,9 @@ export class AiExchange {
   private firstChunkSeconds: number | undefined;
   private firstTokenSeconds: number | undefined;
   // Responses and streams already read: the adapter inside and `ex.response()` outside may see
-  // the same object; it is counted once.
-  private absorbed: WeakSet<object> | undefined;
+  // the same object; it is counted once. A plain array, not a WeakSet: an exchange reads one or
+  // a few objects and lives as long as its call (a WeakSet per exchange showed in GC profiles).
+  private readonly absorbed: object[] = [];
   private finished = false;
   private endMs: number | undefined;
   /** @internal `performance.now()` at the start. */
@@ -312,9 +312,8 @@ export class AiExchange {
    */
   claim(value: unknown): boolean {
     if ((typeof value !== "object" && typeof value !== "function") || value === null) return true;
-    this.absorbed ??= new WeakSet();
-    if (this.absorbed.has(value)) return false;
-    this.absorbed.add(value);
+    if (this.absorbed.includes(value)) return false;
+    this.absorbed.push(value);
     return true;
   }
 
@@ -472,8 +471,9 @@ export class AiExchange {
     if (this.cachedInputTokens !== undefined)
       attributes["gen_ai.usage.cache_read.input_tokens"] = this.cachedInputTokens;
     if (this.finishReasons.length > 0)
-      attributes["gen_ai.response.finish_reasons"] = this.finishReasons.map((reason) =>
-        scrubValue(reason, 32),
+      // Through the names cache: finish reasons are a small set of identifiers (`stop`, `end_turn`).
+      attributes["gen_ai.response.finish_reasons"] = this.finishReasons.map(
+        (reason) => metrics.name(reason) ?? "other",
       );
     if (this.firstChunkSeconds !== undefined)
       attributes["gen_ai.response.time_to_first_chunk"] = this.firstChunkSeconds;

@@ -1,4 +1,4 @@
-import type { ContextManager, DiagLogger, Meter, Span, Tracer } from "@opentelemetry/api";
+import type { Context, ContextManager, DiagLogger, Meter, Span, Tracer } from "@opentelemetry/api";
 import type { GoldenSignal } from "../signals/golden-signals.js";
 import type { StoreMetricSource } from "./golden-signal-store.js";
 import type { ExchangeAttributes, SignalAttributes, TraceOptions } from "./signal-attributes.js";
@@ -20,6 +20,11 @@ export interface Recorder {
    * histograms, recorded through pre-resolved handles rather than the SDK's attribute hashing).
    */
   addMetricSource(source: StoreMetricSource): void;
+  /**
+   * @internal Starts one operation whose end is decided elsewhere (see `SignalRecorder.startOperation`);
+   * undefined when the collector is disabled.
+   */
+  startOperation(name: string, options?: TraceOptions): OpenOperation | undefined;
   /** Runs `fn` as one operation in a span (see `TelemetryCollector.trace`). */
   trace<T>(name: string, fn: (span: Span) => T, options?: TraceOptions): T;
   /** The tracer instrumentation starts its spans with (non-recording with tracing off). */
@@ -30,4 +35,14 @@ export interface Recorder {
   readonly contextManager: ContextManager;
   /** The collector's one logger (loud by default; see `createTelemetryLogger`). */
   readonly diag: DiagLogger;
+}
+
+/** An operation in progress, started by `startOperation()`: what `trace()` keeps for its `fn`. */
+export interface OpenOperation {
+  /** The operation's context (its scope and span): run its work in it. */
+  readonly context: Context;
+  /** Its span (non-recording with tracing off). */
+  readonly span: Span;
+  /** Counts it once, now: a success, or a `crash` with `failure.error`'s type on the span. */
+  end(failure?: { readonly error: unknown }): void;
 }

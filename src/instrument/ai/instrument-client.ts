@@ -214,14 +214,16 @@ function hookFetch(client: Record<string, unknown>, recorder: () => Recorder | u
   const base = current;
   const sources = new Set<() => Recorder | undefined>([recorder]);
   const hooked = function (this: unknown, url: unknown, init?: { body?: unknown }): Promise<Response> {
+    // Synchronous and allocation-free: the response is read where the SDK parses it.
     const call = currentCall(sources);
-    if (call === undefined) return base.call(this, url, init);
-    try {
-      call.attempt(init?.body);
-    } catch {
-      // Unreadable init: the attempt is still counted.
+    if (call !== undefined) {
+      try {
+        call.attempt(init?.body);
+      } catch {
+        // Unreadable init: the attempt is still counted.
+      }
     }
-    return base.call(this, url, init).then((response) => call.response(response));
+    return base.call(this, url, init);
   } as HookedFetch;
   Object.defineProperty(hooked, FETCH_HOOKED, { value: sources });
   client.fetch = hooked;
@@ -232,6 +234,12 @@ type HookedFetch = ((url: unknown, init?: { body?: unknown }) => Promise<Respons
 };
 
 function currentCall(sources: ReadonlySet<() => Recorder | undefined>): SdkCall | undefined {
+  if (sources.size === 1) {
+    const [only] = sources;
+    const recorder = only!();
+    const call = recorder === undefined ? undefined : callIn(recorder.contextManager.active());
+    return call instanceof SdkCallClass ? call : undefined;
+  }
   for (const source of sources) {
     const recorder = source();
     if (recorder === undefined) continue;
@@ -262,6 +270,8 @@ function describer(
     }
     return operation;
   };
+  // One immutable description per (method, model): built once, not per call.
+  const described = new Map<MethodSpec, Map<unknown, SdkCallInfo>>();
   return (body, method) => {
     if (method === undefined) return undefined;
     let model: unknown;
@@ -270,6 +280,19 @@ function describer(
     } catch {
       model = undefined;
     }
+    let byModel = described.get(method);
+    if (byModel === undefined) {
+      byModel = new Map();
+      described.set(method, byModel);
+    }
+    const cached = byModel.get(model);
+    if (cached !== undefined) return cached;
+    const info = describeCall(method, model);
+    if (byModel.size < 1000 && (typeof model === "string" || model === undefined)) byModel.set(model, info);
+    return info;
+  };
+
+  function describeCall(method: MethodSpec, model: unknown): SdkCallInfo {
     return {
       operation: operationOf(method.genAiOperation, model),
       kind,
@@ -288,7 +311,7 @@ function describer(
           }
         : {}),
     };
-  };
+  }
 }
 
 function wrapMethod(
@@ -362,7 +385,10 @@ function withStreamUsage(body: Record<string, unknown>): Record<string, unknown>
 
 interface ApiPromiseLike {
   responsePromise: Promise<unknown>;
-  parseResponse: (client: unknown, props: { options?: { stream?: unknown } }) => Promise<unknown>;
+  parseResponse: (
+    client: unknown,
+    props: { options?: { stream?: unknown }; response?: unknown },
+  ) => Promise<unknown>;
   parsedPromise?: unknown;
   asResponse?: () => Promise<unknown>;
 }
@@ -403,22 +429,26 @@ function hookApiPromise(promise: unknown, call: SdkCall): void {
     },
   );
   const parse = promise.parseResponse;
-  promise.parseResponse = async function (this: unknown, client, props) {
-    let data: unknown;
-    try {
-      data = await parse.call(this, client, props);
-    } catch (error) {
-      call.end(error, "parse");
-      throw error;
-    }
+  promise.parseResponse = function (this: unknown, client, props) {
     let stream = false;
     try {
       stream = props?.options?.stream === true;
+      // Its size (Content-Length, or the SSE bytes as the stream is read), before the SDK reads it.
+      const response = (props as { response?: unknown })?.response;
+      if (response instanceof Response) call.response(response);
     } catch {
       stream = false;
     }
-    call.parsed(data, stream);
-    return data;
+    return parse.call(this, client, props).then(
+      (data) => {
+        call.parsed(data, stream);
+        return data;
+      },
+      (error: unknown) => {
+        call.end(error, "parse");
+        throw error;
+      },
+    );
   };
   const asResponse = promise.asResponse;
   if (typeof asResponse === "function") {

@@ -1,10 +1,10 @@
-import { type Context, type Span, SpanKind } from "@opentelemetry/api";
+import { type Context, INVALID_SPAN_CONTEXT, type Span, SpanKind, trace } from "@opentelemetry/api";
 import type { Recorder } from "../../recording/recorder.js";
 import type { ErrorType } from "../../signals/label-values.js";
 import { AiExchange, type ResolvedExchangeOptions } from "../ai-exchange.js";
 import { readAiUsage, StreamUsage } from "../ai-usage.js";
 import { aiErrorType, markErrorType } from "./ai-error-type.js";
-import { exchangeIn, withCall, withExchange } from "./exchange-context.js";
+import { exchangeIn, withCall } from "./exchange-context.js";
 
 /** What an adapter knows about one SDK call before it starts. */
 export interface SdkCallInfo {
@@ -31,6 +31,7 @@ export interface SdkCallInfo {
 export type FailureStage = "call" | "request" | "parse" | "stream";
 
 const HINTED = new WeakMap<Recorder, Set<string>>();
+const NON_RECORDING: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /**
  * One SDK call observed as an AI exchange whose end the SDK decides (its body parsed, its stream
@@ -71,25 +72,27 @@ export class SdkCall {
       return;
     }
     this.owned = true;
-    const options: ResolvedExchangeOptions = {
-      operation: info.operation,
-      kind: info.kind,
-      provider: info.provider,
-      model: info.model,
-      genAiOperation: info.genAiOperation,
-      validate: info.validate,
-      mustAnswer: info.mustAnswer,
-      isUnjustifiedRefusal: info.isUnjustifiedRefusal,
-      timeoutMs: undefined,
-    };
-    let exchange: AiExchange | undefined;
+    const options = exchangeOptionsOf(info);
+    const exchange = new AiExchange(options);
+    this.exchange = exchange;
+    if (typeof recorder.startOperation === "function") {
+      // The kernel's open operation: what `trace()` does, without a function or a promise.
+      const operation = recorder.startOperation(info.operation, {
+        exchange: info.kind,
+        kind: SpanKind.CLIENT,
+      });
+      this.span = operation?.span ?? NON_RECORDING;
+      this.settle = (error) => operation?.end(error === undefined ? undefined : { error });
+      this.context = withCall(operation?.context ?? recorder.contextManager.active(), this);
+      return;
+    }
+    // A recorder without it (a custom `Recorder`): `trace()` kept open by a pending promise.
     let context: Context | undefined;
     const done = recorder.trace(
       info.operation,
       (span) => {
         this.span = span;
-        exchange = new AiExchange(options);
-        context = withCall(withExchange(recorder.contextManager.active(), exchange), this);
+        context = withCall(recorder.contextManager.active(), this);
         return new Promise<void>((resolve, reject) => {
           this.settle = (error) => (error === undefined ? resolve() : reject(error));
         });
@@ -98,8 +101,7 @@ export class SdkCall {
     );
     // The crash is recorded by `trace()`; the caller gets the error from the SDK's own promise.
     (done as Promise<void>).then(undefined, () => undefined);
-    this.exchange = exchange!;
-    this.context = context!;
+    this.context = context ?? recorder.contextManager.active();
   }
 
   /** Starts observing one call; undefined when it cannot be (the call then runs unobserved). */
@@ -258,6 +260,28 @@ export class SdkCall {
     said.add(hint);
     this.recorder.diag.warn(`zoran-telemetrie: ${hint}`);
   }
+}
+
+const OPTIONS = new WeakMap<SdkCallInfo, ResolvedExchangeOptions>();
+
+/** The exchange options of a call description: one object per description (they are cached per model). */
+function exchangeOptionsOf(info: SdkCallInfo): ResolvedExchangeOptions {
+  let options = OPTIONS.get(info);
+  if (options === undefined) {
+    options = {
+      operation: info.operation,
+      kind: info.kind,
+      provider: info.provider,
+      model: info.model,
+      genAiOperation: info.genAiOperation,
+      validate: info.validate,
+      mustAnswer: info.mustAnswer,
+      isUnjustifiedRefusal: info.isUnjustifiedRefusal,
+      timeoutMs: undefined,
+    };
+    OPTIONS.set(info, options);
+  }
+  return options;
 }
 
 /** A stream object of the openai and Anthropic SDKs: async iterable through its `iterator` property. */
