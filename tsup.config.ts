@@ -8,6 +8,8 @@ export default defineConfig([
       alerting: "src/alerting/index.ts",
       cluster: "src/cluster/index.ts",
       testing: "src/testing/index.ts",
+      // Zero-code instrumentations: apart, so that only their users need @opentelemetry/instrumentation.
+      instrumentation: "src/instrument/ai/ai-instrumentations.ts",
     },
     format: ["esm", "cjs"],
     dts: true,

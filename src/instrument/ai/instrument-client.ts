@@ -322,7 +322,13 @@ function wrapMethod(
   options: InstrumentOptions,
 ): void {
   const original = resource[method.method];
-  if (typeof original !== "function" || (original as { [WRAPPED]?: boolean })[WRAPPED]) return;
+  // Wrapped already on this instance: done. (A method wrapped on the prototype, by the zero-code
+  // instrumentation, is wrapped again here: that one defers to this one for instrumented clients.)
+  if (
+    typeof original !== "function" ||
+    (Object.hasOwn(resource, method.method) && (original as { [WRAPPED]?: boolean })[WRAPPED])
+  )
+    return;
   const wrapped = function (this: unknown, ...args: unknown[]) {
     return callObserved(
       recorder,
