@@ -6,6 +6,7 @@ import {
   EXCHANGE_SIZE_METRIC,
   LATENCY_METRIC,
   type MetricDefinition,
+  REFUSALS_METRIC,
   REQUESTS_METRIC,
   SATURATION_METRIC,
   TOKENS_METRIC,
@@ -83,6 +84,8 @@ const COUNTER_METRICS: readonly MetricDefinition[] = [
   ERRORS_METRIC,
   TOKENS_METRIC,
   EXCHANGE_SIZE_METRIC,
+  // Kept for the live page's GenAI panels (queried there; issue 16).
+  REFUSALS_METRIC,
 ];
 
 const TRAFFIC_METRIC: Readonly<Record<TrafficKind, MetricDefinition>> = {
