@@ -1,16 +1,17 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
-import { TelemetryCollector } from "../src/collector/telemetry-collector.js";
-import { instrumentFetch } from "../src/instrument/instrument-fetch.js";
 import { median } from "./lib/compare.js";
 
 /**
  * Overhead of instrumenting an AI SDK call (issue 16): 2,000 non-streamed `openai` 6 chat
  * completions per contender over loopback, to a fake OpenAI API in a child process (so that only
- * the client's CPU is measured), interleaved in rounds of 100 calls with the contenders' order
+ * the client's CPU is measured), interleaved in rounds of 50 calls with the contenders' order
  * rotated per round, all in this one process. The figure is the process's CPU time per call
  * (`process.cpuUsage()`, user + system); the ratio is to the uninstrumented client in the same
  * round (median over rounds). A second pass replaces the socket by an in-memory `fetch` that
@@ -26,6 +27,11 @@ import { median } from "./lib/compare.js";
  *   second CJS copy (require cache purged).
  * The peers get what their SDKs set up in an application: a global AsyncLocalStorage context
  * manager and a tracer provider without exporters (ours: `exporter: "none"`, tracing on).
+ *
+ * Ours runs from the built package (`dist/`, built first when older than `src/`), as the peers
+ * run from theirs: under tsx, esbuild's `keepNames` wraps every closure our code creates per call
+ * in a `__name()` call (`Object.defineProperty` on the function), a cost users never pay (a
+ * profile of 270,000 exchange lifecycles under tsx showed 45 ms in `__name`).
  */
 export interface AiOverheadRow {
   readonly name: string;
@@ -38,7 +44,7 @@ export interface AiOverheadRow {
 }
 
 const CALLS = 2000;
-const BATCH = 100;
+const BATCH = 50;
 
 const BODY = JSON.stringify({
   id: "chatcmpl-bench",
@@ -106,11 +112,35 @@ const REQUEST = {
   ],
 };
 
+type Package = typeof import("../src/index.js");
+
+const REPO = fileURLToPath(new URL("..", import.meta.url));
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** The package as built by `npm run build` (tsup), rebuilt when a source is newer. */
+async function builtPackage(): Promise<Package> {
+  const dist = join(REPO, "dist", "index.js");
+  if (!existsSync(dist) || statSync(dist).mtimeMs < newestMtime(join(REPO, "src"))) {
+    process.stderr.write(" (building dist/)");
+    execFileSync("npx", ["tsup"], { cwd: REPO, stdio: "ignore", timeout: 300_000 });
+  }
+  return (await import(new URL(`file://${dist}`).href)) as Package;
+}
+
 export async function runAiOverheadBench(
   options: { quick?: boolean; transports?: readonly ("loopback" | "in-memory")[] } = {},
 ): Promise<AiOverheadRow[]> {
   // `--quick`: 400 calls per contender, a smoke run.
   const calls = options.quick ? 400 : CALLS;
+  const { TelemetryCollector, instrumentFetch } = await builtPackage();
   const { url, child } = await startServer();
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);

@@ -43,6 +43,12 @@ export interface AiExchangeOptions {
   readonly timeoutMs?: number;
 }
 
+// The attributes of the exchange's TRAFFIC values, made once (nothing allocated per exchange for them).
+const INPUT_TOKENS = Object.freeze({ kind: "tokens", direction: "input" });
+const OUTPUT_TOKENS = Object.freeze({ kind: "tokens", direction: "output" });
+const INPUT_BYTES = Object.freeze({ kind: "bytes", direction: "input" });
+const OUTPUT_BYTES = Object.freeze({ kind: "bytes", direction: "output" });
+
 /** How an exchange ended: `ok` or one of the golden-signal error types. */
 export type AiExchangeOutcome = "ok" | ErrorType;
 
@@ -117,7 +123,7 @@ export class AiExchange {
   private observedRequestBytes: number | undefined;
   private observedResponseBytes: number | undefined;
   private responseModel: string | undefined;
-  private readonly finishReasons: string[] = [];
+  private finishReasons: string[] | undefined;
   private errorType: ErrorType | undefined;
   private refusals = 0;
   private attempts = 0;
@@ -126,7 +132,7 @@ export class AiExchange {
   // Responses and streams already read: the adapter inside and `ex.response()` outside may see
   // the same object; it is counted once. A plain array, not a WeakSet: an exchange reads one or
   // a few objects and lives as long as its call (a WeakSet per exchange showed in GC profiles).
-  private readonly absorbed: object[] = [];
+  private absorbed: object[] | undefined;
   private finished = false;
   private endMs: number | undefined;
   /** @internal `performance.now()` at the start. */
@@ -312,8 +318,13 @@ export class AiExchange {
    */
   claim(value: unknown): boolean {
     if ((typeof value !== "object" && typeof value !== "function") || value === null) return true;
-    if (this.absorbed.includes(value)) return false;
-    this.absorbed.push(value);
+    const absorbed = this.absorbed;
+    if (absorbed === undefined) {
+      this.absorbed = [value];
+      return true;
+    }
+    if (absorbed.includes(value)) return false;
+    absorbed.push(value);
     return true;
   }
 
@@ -321,7 +332,10 @@ export class AiExchange {
   absorbUsage(usage: AiUsage): void {
     this.addTokens(usage.inputTokens, usage.outputTokens, usage.cachedInputTokens);
     if (usage.responseModel !== undefined) this.responseModel = usage.responseModel;
-    if (usage.finishReasons !== undefined) this.finishReasons.push(...usage.finishReasons);
+    if (usage.finishReasons !== undefined && usage.finishReasons.length > 0) {
+      this.finishReasons ??= [];
+      this.finishReasons.push(...usage.finishReasons);
+    }
   }
 
   /** @internal One stream chunk: first chunk, first token, and the stream's running usage. */
@@ -419,18 +433,14 @@ export class AiExchange {
     // Inside the exchange's `trace()`, an explicit latency replaces the measured one.
     if (this.endMs !== undefined) recorder.recordSignal(GoldenSignals.LATENCY, seconds);
     if (this.inputTokens !== undefined)
-      recorder.recordSignal(GoldenSignals.TRAFFIC, this.inputTokens, { kind: "tokens", direction: "input" });
+      recorder.recordSignal(GoldenSignals.TRAFFIC, this.inputTokens, INPUT_TOKENS);
     if (this.outputTokens !== undefined)
-      recorder.recordSignal(GoldenSignals.TRAFFIC, this.outputTokens, {
-        kind: "tokens",
-        direction: "output",
-      });
+      recorder.recordSignal(GoldenSignals.TRAFFIC, this.outputTokens, OUTPUT_TOKENS);
     const requestBytes = this.requestByteCount ?? this.observedRequestBytes;
-    if (requestBytes !== undefined)
-      recorder.recordSignal(GoldenSignals.TRAFFIC, requestBytes, { kind: "bytes", direction: "input" });
+    if (requestBytes !== undefined) recorder.recordSignal(GoldenSignals.TRAFFIC, requestBytes, INPUT_BYTES);
     const responseBytes = this.responseByteCount ?? this.observedResponseBytes;
     if (responseBytes !== undefined)
-      recorder.recordSignal(GoldenSignals.TRAFFIC, responseBytes, { kind: "bytes", direction: "output" });
+      recorder.recordSignal(GoldenSignals.TRAFFIC, responseBytes, OUTPUT_BYTES);
     // A crash is recorded by `trace()` itself when the error is rethrown.
     if (this.errorType !== undefined && !crashed)
       recorder.recordSignal(GoldenSignals.ERROR_RATE, 1, { error_type: this.errorType });
@@ -470,7 +480,7 @@ export class AiExchange {
     if (this.outputTokens !== undefined) attributes["gen_ai.usage.output_tokens"] = this.outputTokens;
     if (this.cachedInputTokens !== undefined)
       attributes["gen_ai.usage.cache_read.input_tokens"] = this.cachedInputTokens;
-    if (this.finishReasons.length > 0)
+    if (this.finishReasons !== undefined)
       // Through the names cache: finish reasons are a small set of identifiers (`stop`, `end_turn`).
       attributes["gen_ai.response.finish_reasons"] = this.finishReasons.map(
         (reason) => metrics.name(reason) ?? "other",

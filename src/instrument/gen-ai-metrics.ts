@@ -146,6 +146,9 @@ export class GenAiMetrics implements StoreMetricSource {
   private readonly counters = new Map<string, OperationCounters>();
   private readonly names = new Map<string, string | undefined>();
   private overflowHandles: HandleEntry | undefined;
+  // The last attribute set looked up: calls repeat it (one model, one outcome), and comparing five
+  // strings is cheaper than building the key and hashing it.
+  private last: { readonly args: readonly (string | undefined)[]; readonly entry: HandleEntry } | undefined;
   private overflowCounters: OperationCounters | undefined;
 
   constructor(
@@ -182,9 +185,22 @@ export class GenAiMetrics implements StoreMetricSource {
     responseModel: string | undefined,
     errorType: string | undefined,
   ): GenAiHandles {
+    const last = this.last;
+    if (
+      last !== undefined &&
+      last.args[0] === operationName &&
+      last.args[1] === provider &&
+      last.args[2] === requestModel &&
+      last.args[3] === responseModel &&
+      last.args[4] === errorType
+    )
+      return last.entry;
     const key = `${operationName}\u0000${provider}\u0000${requestModel ?? ""}\u0000${responseModel ?? ""}\u0000${errorType ?? ""}`;
     const existing = this.handles.get(key);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) {
+      this.last = { args: [operationName, provider, requestModel, responseModel, errorType], entry: existing };
+      return existing;
+    }
     if (this.handles.size >= this.cardinalityLimit) return this.overflowHandleEntry();
     const attributes: Attributes = { "gen_ai.operation.name": operationName, [this.providerKey]: provider };
     if (requestModel !== undefined) attributes["gen_ai.request.model"] = requestModel;

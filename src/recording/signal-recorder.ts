@@ -35,6 +35,9 @@ import { createSignalHandle, type SignalHandle } from "./signal-handle.js";
 
 const SIGNAL_NAMES: ReadonlySet<string> = new Set(Object.values(GoldenSignals));
 
+// The start attributes of an operation's span, one frozen object per exchange kind (not one per span).
+const EXCHANGE_SPAN_ATTRIBUTES = EXCHANGES.map((exchange) => Object.freeze({ "zoran.exchange": exchange }));
+
 /** The span `trace()` hands `fn` when tracing is off or the collector is disabled. */
 export const NON_RECORDING_SPAN: Span = traceApi.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
@@ -232,7 +235,7 @@ export class SignalRecorder {
           operation,
           exchange === EXCHANGE_NONE
             ? { kind: options?.kind }
-            : { kind: options?.kind, attributes: { "zoran.exchange": EXCHANGES[exchange]! } },
+            : { kind: options?.kind, attributes: EXCHANGE_SPAN_ATTRIBUTES[exchange]! },
           parent,
         );
         context = traceApi.setSpan(context, span);

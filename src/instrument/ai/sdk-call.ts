@@ -32,6 +32,8 @@ export type FailureStage = "call" | "request" | "parse" | "stream";
 
 const HINTED = new WeakMap<Recorder, Set<string>>();
 const NON_RECORDING: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+const AI_AI_CLIENT = Object.freeze({ exchange: "ai_ai" as const, kind: SpanKind.CLIENT });
+const AI_HUMAN_CLIENT = Object.freeze({ exchange: "ai_human" as const, kind: SpanKind.CLIENT });
 
 /**
  * One SDK call observed as an AI exchange whose end the SDK decides (its body parsed, its stream
