@@ -307,6 +307,9 @@ export class GoldenSignalStore implements MetricProducer {
       [REFUSALS_METRIC, this.refusals],
       [TIME_TO_FIRST_TOKEN_METRIC, this.timeToFirstToken],
     ] as const) {
+      // The AI-exchange tables report their overflow once they are in use: a collector that
+      // records no AI exchange exports the same families as before they existed.
+      if ((table === this.refusals || table === this.timeToFirstToken) && table.series.length === 0) continue;
       const overflow = table.overflow as { measurements?: number } | undefined;
       overflowPoints.push({
         startTime: this.startTime,
