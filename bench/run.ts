@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
+import { type AiOverheadRow, runAiOverheadBench } from "./ai-overhead.bench.js";
 import { runCollectBench } from "./collect.bench.js";
 import { runHandleBench } from "./handle.bench.js";
 import type { CaseResult } from "./lib/compare.js";
@@ -14,7 +15,7 @@ import { runTraceBench } from "./trace.bench.js";
 
 /**
  * `npm run bench`: every hot path beside prom-client, the OpenTelemetry SDK and the floor, in one
- * process, printed as markdown (about 4 minutes on 2 cores).
+ * process, printed as markdown (about 4 minutes on 2 cores; the `ai` section adds about 30 s).
  *
  *   npm run bench                          all sections, markdown on stdout, JSON in bench/results/
  *   npm run bench -- record trace          some sections only
@@ -31,6 +32,7 @@ const SECTIONS = [
   "memory",
   "scrape",
   "background",
+  "ai",
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -70,7 +72,7 @@ if (values.report) {
   for (const section of wanted) {
     const t0 = performance.now();
     process.stderr.write(`bench: ${section}...`);
-    let out: CaseResult[] | BackgroundCost[];
+    let out: CaseResult[] | BackgroundCost[] | AiOverheadRow[];
     switch (section) {
       case "record":
         out = await runRecordBench(rounds(3));
@@ -95,6 +97,9 @@ if (values.report) {
         break;
       case "background":
         out = await runSaturationBench(rounds(3));
+        break;
+      case "ai":
+        out = await runAiOverheadBench({ quick });
         break;
       default:
         throw new Error(`unknown section ${String(section)}; one of ${SECTIONS.join(", ")}`);

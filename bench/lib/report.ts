@@ -1,3 +1,4 @@
+import type { AiOverheadRow } from "../ai-overhead.bench.js";
 import type { BackgroundCost } from "../saturation.bench.js";
 import { type CaseResult, type Contender, median } from "./compare.js";
 
@@ -22,6 +23,7 @@ export interface BenchResults {
     memory: CaseResult[];
     scrape: CaseResult[];
     background: BackgroundCost[];
+    ai: AiOverheadRow[];
   }>;
 }
 
@@ -33,6 +35,17 @@ export function mergeRuns(runs: readonly BenchResults[]): BenchResults {
   if (first === undefined) throw new Error("no runs to merge");
   const merged: BenchResults = { meta: first.meta, sections: {} };
   for (const section of Object.keys(first.sections) as (keyof BenchResults["sections"])[]) {
+    if (section === "ai") {
+      merged.sections.ai = first.sections.ai?.map((row, i) => {
+        const all = runs.map((run) => run.sections.ai?.[i]).filter((r) => r?.name === row.name);
+        return {
+          ...row,
+          cpuMicrosPerCall: median(all.map((r) => r!.cpuMicrosPerCall)),
+          ratio: median(all.map((r) => r!.ratio)),
+        };
+      });
+      continue;
+    }
     if (section === "background") {
       merged.sections.background = first.sections.background?.map((cost, i) => {
         const all = runs.map((run) => run.sections.background?.[i]).filter((c) => c !== undefined);
@@ -185,6 +198,22 @@ const TARGETS: readonly Target[] = [
     },
   },
   {
+    path: "an instrumented AI SDK call (`collector.instrument(openai)`, 2,000 calls over loopback)",
+    target: "CPU overhead <= OpenLLMetry's, content capture off",
+    measured: (run) => {
+      const rows = run.sections.ai?.filter((r) => r.transport === "loopback");
+      const ours = rows?.find((r) => r.name.startsWith("collector.instrument"));
+      const peer = rows?.find((r) => r.name.startsWith("OpenLLMetry"));
+      return ours && peer ? `${ours.ratio.toFixed(3)}x vs ${peer.ratio.toFixed(3)}x uninstrumented CPU` : "";
+    },
+    met: (run) => {
+      const rows = run.sections.ai?.filter((r) => r.transport === "loopback");
+      const ours = rows?.find((r) => r.name.startsWith("collector.instrument"));
+      const peer = rows?.find((r) => r.name.startsWith("OpenLLMetry"));
+      return ours && peer ? ours.ratio <= peer.ratio : undefined;
+    },
+  },
+  {
     path: "saturation probes + window store, default intervals",
     target: "< 0.5% of one core",
     measured: (run) => {
@@ -242,6 +271,14 @@ export function renderReport(merged: BenchResults, runs: readonly BenchResults[]
     "### GET /metrics under load",
     "",
     caseTable(s.scrape, "req/s; ratios: ours over prom-client, floor over ours"),
+    "### AI SDK call overhead (openai 6 chat completions, CPU per call)",
+    "",
+    "| contender | transport | CPU per call | ratio to uninstrumented |",
+    "|---|---|---:|---:|",
+    ...(s.ai ?? []).map(
+      (r) => `| ${r.name} | ${r.transport} | ${fmt(r.cpuMicrosPerCall)} µs | ${r.ratio.toFixed(3)}x |`,
+    ),
+    "",
     "### Background cost of a started collector",
     "",
     "| what | share of one core | CPU per tick |",

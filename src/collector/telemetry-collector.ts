@@ -19,6 +19,7 @@ import { FailureReporter } from "../diagnostics/failure-reporter.js";
 import type { HttpEndpoint } from "../endpoint/http-endpoint.js";
 import type { RouteHandler } from "../endpoint/route-handler.js";
 import type { TelemetryExporter } from "../exporters/telemetry-exporter.js";
+import { type InstrumentOptions, instrumentClient } from "../instrument/ai/instrument-client.js";
 import {
   type AiExchange,
   type AiExchangeOptions,
@@ -26,9 +27,9 @@ import {
 } from "../instrument/ai-exchange.js";
 import { type WrapOptions, wrap as wrapFunction } from "../instrument/wrap.js";
 import { describeError } from "../privacy/describe-error.js";
-import { GoldenSignalStore } from "../recording/golden-signal-store.js";
-import type { Recorder } from "../recording/recorder.js";
-import type { SignalAttributes, TraceOptions } from "../recording/signal-attributes.js";
+import { GoldenSignalStore, type StoreMetricSource } from "../recording/golden-signal-store.js";
+import type { OpenOperation, Recorder } from "../recording/recorder.js";
+import type { ExchangeAttributes, SignalAttributes, TraceOptions } from "../recording/signal-attributes.js";
 import type { SignalHandle } from "../recording/signal-handle.js";
 import { SignalRecorder } from "../recording/signal-recorder.js";
 import { createProbes } from "../saturation/create-probes.js";
@@ -196,6 +197,26 @@ export class TelemetryCollector implements Recorder {
     this.recorder.recordSignal(signal, value, attributes);
   }
 
+  /** Counts one detected model refusal in `zoran_refusals_total` (inside `trace()`: the operation's labels). */
+  recordRefusal(attributes?: ExchangeAttributes): void {
+    this.recorder.recordRefusal(attributes);
+  }
+
+  /** Observes a streamed AI call's time to first token, in seconds (`zoran_time_to_first_token_seconds`). */
+  recordTimeToFirstToken(seconds: number, attributes?: ExchangeAttributes): void {
+    this.recorder.recordTimeToFirstToken(seconds, attributes);
+  }
+
+  /** @internal An operation whose end is decided elsewhere (the AI SDK adapters' calls). */
+  startOperation(name: string, options?: TraceOptions): OpenOperation | undefined {
+    return this.recorder.startOperation(name, options);
+  }
+
+  /** @internal Metrics collected with the golden signals (the GenAI histograms' pre-resolved handles). */
+  addMetricSource(source: StoreMetricSource): void {
+    this.store.addMetricSource(source);
+  }
+
   /**
    * A pre-resolved handle for one signal and label set: `record(value)` skips the attribute
    * lookup entirely (the fastest way to record a hot series; bench/record.bench.ts). Attributes
@@ -221,6 +242,19 @@ export class TelemetryCollector implements Recorder {
    */
   exchange<T>(options: AiExchangeOptions, fn: (exchange: AiExchange) => T | Promise<T>): Promise<T> {
     return runExchange(this, options, fn);
+  }
+
+  /**
+   * Instruments an `OpenAI` or `Anthropic` SDK client instance in place and returns it: every
+   * call (chat completions, Responses, embeddings, messages; plain and streamed) is one AI
+   * exchange with its tokens, model, error type, refusals and time to first token. Idempotent;
+   * what the calls return and throw is unchanged.
+   *
+   * @example
+   * const openai = collector.instrument(new OpenAI());
+   */
+  instrument<C>(client: C, options?: InstrumentOptions): C {
+    return instrumentClient(this, client, options);
   }
 
   /**

@@ -4,6 +4,7 @@ import { scrubValue } from "../privacy/scrub-value.js";
 import type { Recorder } from "../recording/recorder.js";
 import { GoldenSignals } from "../signals/golden-signals.js";
 import type { ErrorType, Exchange } from "../signals/label-values.js";
+import { isInsideAiExchange } from "./ai/exchange-context.js";
 import { countResponseBody } from "./count-response-body.js";
 import { clientErrorType, normalizeMethod, thrownErrorType } from "./http-semantics.js";
 import { instrumentationTracer } from "./instrumentation-tracer.js";
@@ -35,7 +36,7 @@ export interface FetchInstrumentationOptions {
 /**
  * An instrumented `fetch`: each call runs in a client span (child of the active span), carries
  * the W3C `traceparent` of that span, and records one request under its operation: latency until
- * the response headers, a `rate_limited` (429), `timeout` (408, 504, or a timeout error) or `other`
+ * the response headers, a `rate_limited` (429), `timeout` (408, 504, or a timeout error) or `provider_error`
  * (5xx, network failure) error, the request body size as `input` bytes and the response body size
  * as `output` bytes, counted as the body is read (a body never read is not counted).
  *
@@ -161,8 +162,12 @@ function startCall(
   const startMs = performance.now();
 
   // Outside any enclosing `trace()`: the call is its own operation and must not overwrite the
-  // held latency or error of the operation that made it.
-  const record = (fn: () => void) => collector.contextManager.with(ROOT_CONTEXT, fn);
+  // held latency or error of the operation that made it. Inside an AI exchange, the exchange
+  // counts the request (outermost wins): the call keeps its span and records no signals.
+  const insideExchange = isInsideAiExchange(parent);
+  const record = (fn: () => void) => {
+    if (!insideExchange) collector.contextManager.with(ROOT_CONTEXT, fn);
+  };
   return {
     parent,
     span,

@@ -23,9 +23,11 @@ import {
   LATENCY_METRIC,
   type MetricDefinition,
   OVERFLOW_METRIC,
+  REFUSALS_METRIC,
   REQUESTS_METRIC,
   SATURATION_METRIC,
   SPANS_DROPPED_METRIC,
+  TIME_TO_FIRST_TOKEN_METRIC,
   TOKENS_METRIC,
 } from "../signals/metric-definitions.js";
 import { CounterSeries, OverflowCounterSeries } from "./counter-series.js";
@@ -60,6 +62,15 @@ export type DropReason =
 const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ [OVERFLOW_ATTRIBUTE]: true });
 
 /**
+ * Metrics recorded outside the store's tables but collected with them, in its scope (the GenAI
+ * semantic-convention histograms of `instrument/`, with their own pre-resolved handles).
+ */
+export interface StoreMetricSource {
+  /** The source's metrics at `endTime`, cumulative since `startTime` (the store's creation). */
+  metrics(startTime: HrTime, endTime: HrTime): readonly MetricData[];
+}
+
+/**
  * The golden-signal store: our own hot path (docs/architecture.md). Series live in typed-array slabs and are
  * found from allow-listed label values without hashing; the store hands its data to OpenTelemetry
  * as a `MetricProducer`, so every OpenTelemetry reader and exporter sees it.
@@ -71,8 +82,13 @@ export class GoldenSignalStore implements MetricProducer {
   readonly tokens: SeriesTable<CounterSeries>;
   readonly exchangeSize: SeriesTable<CounterSeries>;
   readonly saturation: SeriesTable<GaugeSeries>;
+  /** `zoran_refusals_total{operation,exchange}`: slot = exchange index. */
+  readonly refusals: SeriesTable<CounterSeries>;
+  /** `zoran_time_to_first_token_seconds{operation,exchange}`: slot = exchange index, latency bounds. */
+  readonly timeToFirstToken: SeriesTable<HistogramSeries>;
 
   private readonly resource: Resource;
+  private readonly sources: StoreMetricSource[] = [];
   private readonly diag: DiagLogger;
   // Cumulative start time shared by every series: the store's creation. One clock read, and no
   // per-series HrTime array (32 bytes each at 10,000 series).
@@ -102,6 +118,19 @@ export class GoldenSignalStore implements MetricProducer {
     this.errors = counterTable(ERRORS_METRIC, limit, ERROR_TYPES, warn(ERRORS_METRIC));
     this.tokens = counterTable(TOKENS_METRIC, limit, DIRECTIONS, warn(TOKENS_METRIC));
     this.exchangeSize = counterTable(EXCHANGE_SIZE_METRIC, limit, DIRECTIONS, warn(EXCHANGE_SIZE_METRIC));
+    this.refusals = counterTable(REFUSALS_METRIC, limit, undefined, warn(REFUSALS_METRIC));
+    this.timeToFirstToken = new SeriesTable({
+      slotCount: EXCHANGE_COUNT,
+      cardinalityLimit: limit,
+      create: (key, slot) =>
+        new HistogramSeries(
+          seriesLabels(TIME_TO_FIRST_TOKEN_METRIC, key, slot, undefined),
+          bounds,
+          histogramSlab,
+        ),
+      createOverflow: () => new OverflowHistogramSeries(OVERFLOW_ATTRIBUTES, bounds, histogramSlab),
+      onOverflow: warn(TIME_TO_FIRST_TOKEN_METRIC),
+    });
     const gaugeSlab = new SlabAllocator(1, GAUGE_INITIAL);
     this.saturation = new SeriesTable({
       slotCount: 1,
@@ -137,6 +166,11 @@ export class GoldenSignalStore implements MetricProducer {
     );
   }
 
+  /** Adds metrics collected with the store's, in its scope (idempotent per source). */
+  addMetricSource(source: StoreMetricSource): void {
+    if (!this.sources.includes(source)) this.sources.push(source);
+  }
+
   /** Counts one failed export of `exporter` in `zoran_telemetry_export_failures_total`. */
   exportFailed(exporter: string): void {
     const entry = this.exportFailures.get(exporter);
@@ -169,12 +203,22 @@ export class GoldenSignalStore implements MetricProducer {
       [ERRORS_METRIC, this.errors],
       [TOKENS_METRIC, this.tokens],
       [EXCHANGE_SIZE_METRIC, this.exchangeSize],
+      [REFUSALS_METRIC, this.refusals],
     ] as const) {
       const data = this.counterData(definition, table, endTime);
       if (data) metrics.push(data);
     }
     const saturation = this.gaugeData(SATURATION_METRIC, this.saturation, endTime);
     if (saturation) metrics.push(saturation);
+    const timeToFirstToken = this.histogramData(TIME_TO_FIRST_TOKEN_METRIC, this.timeToFirstToken, endTime);
+    if (timeToFirstToken) metrics.push(timeToFirstToken);
+    for (const source of this.sources) {
+      try {
+        metrics.push(...source.metrics(this.startTime, endTime));
+      } catch (error) {
+        this.diag.warn(`zoran-telemetrie: a metric source failed to collect: ${String(error)}`);
+      }
+    }
     metrics.push(...this.selfMetrics(endTime));
     return { scope: INSTRUMENTATION_SCOPE, metrics };
   }
@@ -270,7 +314,12 @@ export class GoldenSignalStore implements MetricProducer {
       [TOKENS_METRIC, this.tokens],
       [EXCHANGE_SIZE_METRIC, this.exchangeSize],
       [SATURATION_METRIC, this.saturation],
+      [REFUSALS_METRIC, this.refusals],
+      [TIME_TO_FIRST_TOKEN_METRIC, this.timeToFirstToken],
     ] as const) {
+      // The AI-exchange tables report their overflow once they are in use: a collector that
+      // records no AI exchange exports the same families as before they existed.
+      if ((table === this.refusals || table === this.timeToFirstToken) && table.series.length === 0) continue;
       const overflow = table.overflow as { measurements?: number } | undefined;
       overflowPoints.push({
         startTime: this.startTime,
@@ -341,16 +390,18 @@ function descriptorOf(definition: MetricDefinition) {
 }
 
 /**
- * Labels of a series: the metric's three label keys (free text, exchange, second closed set, in
+ * Labels of a series: the metric's label keys (free text, exchange, second closed set, in
  * `definition.labels` order) with the values its slot stands for (see `outcomeSlot` and kin).
+ * Without a second set (refusals, time to first token), the slot is the exchange index.
  */
 function seriesLabels(
   definition: MetricDefinition,
   freeValue: string,
   slot: number,
-  second: readonly string[],
+  second: readonly string[] | undefined,
 ): Attributes {
   const [freeKey, exchangeKey, secondKey] = definition.labels as [string, string, string];
+  if (second === undefined) return Object.freeze({ [freeKey]: freeValue, [exchangeKey]: EXCHANGES[slot]! });
   return Object.freeze({
     [freeKey]: freeValue,
     [exchangeKey]: EXCHANGES[Math.floor(slot / second.length)]!,
@@ -361,12 +412,12 @@ function seriesLabels(
 function counterTable(
   definition: MetricDefinition,
   limit: number,
-  second: readonly string[],
+  second: readonly string[] | undefined,
   onOverflow: () => void,
 ): SeriesTable<CounterSeries> {
   const slab = new SlabAllocator(1);
   return new SeriesTable({
-    slotCount: EXCHANGE_COUNT * second.length,
+    slotCount: EXCHANGE_COUNT * (second?.length ?? 1),
     cardinalityLimit: limit,
     create: (key, slot) => new CounterSeries(seriesLabels(definition, key, slot, second), slab),
     createOverflow: () => new OverflowCounterSeries(OVERFLOW_ATTRIBUTES, slab),

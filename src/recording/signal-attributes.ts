@@ -19,6 +19,14 @@ export interface SignalAttributes {
   resource?: string;
 }
 
+/** Labels of the AI-exchange counters (`zoran_refusals_total`, time to first token) outside `trace()`. */
+export interface ExchangeAttributes {
+  /** Operation name (free text, scrubbed); inside `trace()` the span's operation is used. */
+  operation?: string;
+  /** `ai_ai`, `ai_human` or `none`; inside `trace()` the operation's. */
+  exchange?: string;
+}
+
 /** Options of one `trace()` call. */
 export interface TraceOptions {
   /** Who talks to whom: `ai_ai` or `ai_human`. @default the enclosing operation's, else "none" */

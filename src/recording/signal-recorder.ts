@@ -29,10 +29,14 @@ import {
 } from "./attribute-resolver.js";
 import type { GoldenSignalStore } from "./golden-signal-store.js";
 import { OPERATION_SCOPE_KEY, OperationScope } from "./operation-scope.js";
-import type { SignalAttributes, TraceOptions } from "./signal-attributes.js";
+import type { OpenOperation } from "./recorder.js";
+import type { ExchangeAttributes, SignalAttributes, TraceOptions } from "./signal-attributes.js";
 import { createSignalHandle, type SignalHandle } from "./signal-handle.js";
 
 const SIGNAL_NAMES: ReadonlySet<string> = new Set(Object.values(GoldenSignals));
+
+// The start attributes of an operation's span, one frozen object per exchange kind (not one per span).
+const EXCHANGE_SPAN_ATTRIBUTES = EXCHANGES.map((exchange) => Object.freeze({ "zoran.exchange": exchange }));
 
 /** The span `trace()` hands `fn` when tracing is off or the collector is disabled. */
 export const NON_RECORDING_SPAN: Span = traceApi.wrapSpanContext(INVALID_SPAN_CONTEXT);
@@ -100,6 +104,50 @@ export class SignalRecorder {
     }
   }
 
+  /**
+   * Counts one model refusal in `zoran_refusals_total`. Inside `trace()` it is the operation's
+   * (its name and exchange kind); outside, `attributes.operation` / `attributes.exchange`.
+   */
+  recordRefusal(attributes?: ExchangeAttributes): void {
+    if (this.disabled) return;
+    try {
+      const scope = this.activeScope();
+      const operation =
+        scope?.operation ?? resolveFreeText(this.store, attributes?.operation, "refusals", "operation");
+      const exchange = scope?.exchangeIndex ?? resolveExchange(this.store, attributes?.exchange, "refusals");
+      this.store.refusals.get(operation, exchange).add(1);
+    } catch (error) {
+      this.store.drop("internal_error", "refusals", describeError(error));
+    }
+  }
+
+  /**
+   * Observes the time to the first text or tool-call delta of a streamed AI call, in seconds, in
+   * `zoran_time_to_first_token_seconds` (operation and exchange as {@link recordRefusal}).
+   */
+  recordTimeToFirstToken(seconds: number, attributes?: ExchangeAttributes): void {
+    if (this.disabled) return;
+    if (!(typeof seconds === "number" && seconds >= 0 && seconds < Number.POSITIVE_INFINITY)) {
+      this.store.drop(
+        "invalid_value",
+        "time_to_first_token",
+        "time to first token must be finite seconds >= 0",
+      );
+      return;
+    }
+    try {
+      const scope = this.activeScope();
+      const operation =
+        scope?.operation ??
+        resolveFreeText(this.store, attributes?.operation, "time_to_first_token", "operation");
+      const exchange =
+        scope?.exchangeIndex ?? resolveExchange(this.store, attributes?.exchange, "time_to_first_token");
+      this.store.timeToFirstToken.get(operation, exchange).record(seconds);
+    } catch (error) {
+      this.store.drop("internal_error", "time_to_first_token", describeError(error));
+    }
+  }
+
   /** See `TelemetryCollector.series`. */
   series(signal: GoldenSignal, attributes?: SignalAttributes): SignalHandle {
     return createSignalHandle(this.store, signal, attributes, this.disabled);
@@ -112,39 +160,9 @@ export class SignalRecorder {
       throw new TypeError(`zoran-telemetrie: trace(name, fn) needs a function, got ${typeof fn}`);
     }
     if (this.disabled) return fn(NON_RECORDING_SPAN);
-    let scope: OperationScope;
-    let span: Span;
-    let context: Context;
-    try {
-      const parent = this.contextManager.active();
-      const parentScope = parent.getValue(OPERATION_SCOPE_KEY) as OperationScope | undefined;
-      let exchange =
-        options?.exchange === undefined
-          ? (parentScope?.exchangeIndex ?? EXCHANGE_NONE)
-          : exchangeIndex(options.exchange);
-      if (exchange < 0) {
-        this.store.drop("invalid_attribute", "trace", "exchange must be ai_ai, ai_human or none");
-        exchange = EXCHANGE_NONE;
-      }
-      const operation = this.operationName(name);
-      scope = new OperationScope(operation, exchange, performance.now());
-      context = parent.setValue(OPERATION_SCOPE_KEY, scope);
-      if (this.tracer !== undefined) {
-        span = this.tracer.startSpan(
-          operation,
-          exchange === EXCHANGE_NONE
-            ? { kind: options?.kind }
-            : { kind: options?.kind, attributes: { "zoran.exchange": EXCHANGES[exchange]! } },
-          parent,
-        );
-        context = traceApi.setSpan(context, span);
-      } else {
-        span = NON_RECORDING_SPAN;
-      }
-    } catch (error) {
-      this.store.drop("internal_error", "trace", describeError(error));
-      return fn(NON_RECORDING_SPAN);
-    }
+    const opened = this.open(name, options);
+    if (opened === undefined) return fn(NON_RECORDING_SPAN);
+    const { scope, span, context } = opened;
 
     let result: T;
     try {
@@ -167,6 +185,68 @@ export class SignalRecorder {
     }
     this.finish(scope, span, undefined, false);
     return result;
+  }
+
+  /**
+   * Starts an operation whose end is decided elsewhere (an SDK call that ends when its body is
+   * parsed or its stream consumed): what `trace()` does around `fn`, without a function or a
+   * promise. Run its work in `context`; `end()` counts it once (later calls do nothing), a
+   * failure as a `crash` (the error's type on the span). Undefined when disabled.
+   */
+  startOperation(name: string, options?: TraceOptions): OpenOperation | undefined {
+    if (this.disabled) return undefined;
+    const opened = this.open(name, options);
+    if (opened === undefined) return undefined;
+    const { scope, span, context } = opened;
+    let ended = false;
+    return {
+      context,
+      span,
+      end: (failure) => {
+        if (ended) return;
+        ended = true;
+        this.finish(scope, span, failure?.error, failure !== undefined);
+      },
+    };
+  }
+
+  /** The scope, span and context of a new operation, or undefined when they cannot be made (reported). */
+  private open(
+    name: string,
+    options: TraceOptions | undefined,
+  ): { scope: OperationScope; span: Span; context: Context } | undefined {
+    try {
+      const parent = this.contextManager.active();
+      const parentScope = parent.getValue(OPERATION_SCOPE_KEY) as OperationScope | undefined;
+      let exchange =
+        options?.exchange === undefined
+          ? (parentScope?.exchangeIndex ?? EXCHANGE_NONE)
+          : exchangeIndex(options.exchange);
+      if (exchange < 0) {
+        this.store.drop("invalid_attribute", "trace", "exchange must be ai_ai, ai_human or none");
+        exchange = EXCHANGE_NONE;
+      }
+      const operation = this.operationName(name);
+      const scope = new OperationScope(operation, exchange, performance.now());
+      let context = parent.setValue(OPERATION_SCOPE_KEY, scope);
+      let span: Span;
+      if (this.tracer !== undefined) {
+        span = this.tracer.startSpan(
+          operation,
+          exchange === EXCHANGE_NONE
+            ? { kind: options?.kind }
+            : { kind: options?.kind, attributes: EXCHANGE_SPAN_ATTRIBUTES[exchange]! },
+          parent,
+        );
+        context = traceApi.setSpan(context, span);
+      } else {
+        span = NON_RECORDING_SPAN;
+      }
+      return { scope, span, context };
+    } catch (error) {
+      this.store.drop("internal_error", "trace", describeError(error));
+      return undefined;
+    }
   }
 
   /** Counts the operation once, at its end: one request, one latency, its error share. */

@@ -110,6 +110,7 @@ const COUNTER_METRICS: readonly MetricDefinition[] = [
   ERRORS_METRIC,
   TOKENS_METRIC,
   EXCHANGE_SIZE_METRIC,
+  // Kept for the live page's GenAI panels (queried there; issue 16).
   REFUSALS_METRIC,
 ];
 
