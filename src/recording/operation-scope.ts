@@ -14,7 +14,10 @@ export class OperationScope {
   /** Explicit error share in [0, 1], or -1 when none was recorded. */
   errorShare = -1;
   /** Index in ERROR_TYPES of the explicit error, when `errorShare` > 0. */
-  errorTypeIndex = ERROR_TYPE_OTHER;
+  // Not named `errorTypeIndex`: the CommonJS build (tsup's ESM-to-CJS pass over split chunks)
+  // rewrote a class field of the same name as an export of the same chunk into an assignment
+  // to that export, so `errorTypeIndex()` became a number under require() (test/package).
+  errorType = ERROR_TYPE_OTHER;
 
   constructor(
     /** Scrubbed operation name, the `operation` label. */

@@ -255,7 +255,7 @@ export class SignalRecorder {
       const latency =
         scope.latencySeconds >= 0 ? scope.latencySeconds : (performance.now() - scope.startMs) / 1000;
       let share = scope.errorShare > 0 ? scope.errorShare : 0;
-      let errorType = scope.errorTypeIndex;
+      let errorType = scope.errorType;
       if (threw) {
         share = 1;
         errorType = ERROR_TYPE_CRASH;
@@ -313,7 +313,7 @@ export class SignalRecorder {
     const scope = this.activeScope();
     if (scope !== undefined) {
       scope.errorShare = value;
-      scope.errorTypeIndex = errorType;
+      scope.errorType = errorType;
       return;
     }
     const operation = resolveFreeText(this.store, attributes?.operation, "error_rate", "operation");
