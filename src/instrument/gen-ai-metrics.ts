@@ -6,6 +6,7 @@ import {
   type Histogram,
   type MetricData,
 } from "@opentelemetry/sdk-metrics";
+import { detachedCopy } from "../privacy/detached-copy.js";
 import { scrubModelName } from "../privacy/scrub-value.js";
 import type { StoreMetricSource } from "../recording/golden-signal-store.js";
 import type { Recorder } from "../recording/recorder.js";
@@ -170,7 +171,8 @@ export class GenAiMetrics implements StoreMetricSource {
     if (cached !== undefined || this.names.has(raw)) return cached;
     const resolved = scrubModelName(raw);
     if (raw.length <= MAX_CACHED_NAME_LENGTH && this.names.size < MAX_CACHED_NAMES)
-      this.names.set(raw, resolved);
+      // A copy as the key: `raw` may be a slice of a large response body, which a key would pin.
+      this.names.set(detachedCopy(raw), resolved);
     return resolved;
   }
 
