@@ -1,5 +1,5 @@
 import type { Attributes, DiagLogger } from "@opentelemetry/api";
-import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { SpanProcessor } from "@opentelemetry/sdk-trace";
 import type { AlertingOptions } from "../alerting/alerting-options.js";
 import type { ClusterAggregator } from "../cluster/cluster-aggregator.js";
 import type { HttpEndpointOptions } from "../endpoint/http-endpoint.js";

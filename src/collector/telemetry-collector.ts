@@ -1,18 +1,13 @@
-import {
-  type ContextManager,
-  context,
-  type DiagLogger,
-  type Meter,
-  metrics,
-  propagation,
-  type Span,
-  type Tracer,
-  trace as traceApi,
-} from "@opentelemetry/api";
+import type { ContextManager, DiagLogger, Meter, Span, Tracer } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
-import { MeterProvider, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
-import { AlwaysOffSampler, BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import {
+  MeterProvider,
+  type MetricProducer,
+  type MetricReader,
+  type ResourceMetrics,
+} from "@opentelemetry/sdk-metrics";
+import { AlwaysOffSampler, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import type { AlertState } from "../alerting/alert-state.js";
 import type { AlertingEngine } from "../alerting/alerting-engine.js";
 import { FailureReporter } from "../diagnostics/failure-reporter.js";
@@ -44,13 +39,14 @@ import type { TelemetryCollectorOptions } from "./collector-options.js";
 import { type ExportFormat, serializeSnapshot } from "./export-format.js";
 import { type ResolvedCollectorOptions, resolveOptions } from "./resolve-options.js";
 import { Scheduler } from "./scheduler.js";
+import { SdkBridge } from "./sdk-bridge.js";
 import { RUN_PERIODIC } from "./test-hooks.js";
 
 export type { SignalAttributes, TraceOptions } from "../recording/signal-attributes.js";
 export type { ExportFormat } from "./export-format.js";
 
 // Spans of a never-sampling provider do not record, cost little, and reach no processor.
-const NON_RECORDING_TRACER = new BasicTracerProvider({ sampler: new AlwaysOffSampler() }).getTracer(
+const NON_RECORDING_TRACER = new TracerProvider({ sampler: new AlwaysOffSampler() }).getTracer(
   INSTRUMENTATION_SCOPE.name,
 );
 
@@ -73,11 +69,34 @@ export class TelemetryCollector implements Recorder {
   /** The OpenTelemetry meter provider: its instruments are exported beside the golden signals. */
   readonly meterProvider: MeterProvider;
   /** The OpenTelemetry tracer provider behind `trace()`. */
-  readonly tracerProvider: BasicTracerProvider;
+  readonly tracerProvider: TracerProvider;
   /** A meter for the application's own instruments, exported beside the golden signals. */
   readonly meter: Meter;
-  /** The context manager (AsyncLocalStorage) carrying spans and operations across async calls. */
+  /**
+   * The context manager carrying spans and operations across async calls: the collector's own
+   * (AsyncLocalStorage), or the application's once `register()` joined its OpenTelemetry SDK.
+   */
   readonly contextManager: ContextManager;
+  /**
+   * For an application that runs its own OpenTelemetry SDK: a span processor to add to it
+   * (`new NodeSDK({ spanProcessors: [yours, collector.spanProcessor] })`). Every span the app's
+   * provider ends then also leaves through this collector's exporters (OTLP, `spanProcessors`).
+   * See docs/opentelemetry.md.
+   */
+  readonly spanProcessor: SpanProcessor;
+  /**
+   * For an application that runs its own OpenTelemetry SDK: a metric reader to add to its
+   * `MeterProvider` (`new NodeSDK({ metricReaders: [yours, collector.metricReader] })`). The app's
+   * instruments are then part of every collection: `/metrics`, OTLP, JSON, CSV, the live page.
+   */
+  readonly metricReader: MetricReader;
+  /**
+   * The golden signals (and `collector.meter`'s instruments) as an OpenTelemetry `MetricProducer`,
+   * for the application's own metric readers:
+   * `new PeriodicExportingMetricReader({ exporter, metricProducers: [collector.metricProducer] })`.
+   * It leaves out what `metricReader` reads, so nothing is exported twice.
+   */
+  readonly metricProducer: MetricProducer;
   /** The collector's one logger: loud on stderr unless a diag logger is installed (`OTEL_LOG_LEVEL`). */
   readonly diag: DiagLogger;
   /** @internal The golden-signal store (benchmarks and the project's own tests). */
@@ -94,6 +113,7 @@ export class TelemetryCollector implements Recorder {
   private readonly alerting: AlertingEngine | undefined;
   private readonly evaluationIntervalMs: number;
   private readonly activeTracer: Tracer | undefined;
+  private readonly bridge: SdkBridge;
   private readonly probes: SaturationProbe[];
   private readonly scheduler: Scheduler;
   private readonly failures: FailureReporter;
@@ -119,7 +139,6 @@ export class TelemetryCollector implements Recorder {
       (exporter) => this.store.exportFailed(exporter),
       EXPORT_FAILURES_METRIC.promName,
     );
-    this.contextManager = new AsyncLocalStorageContextManager().enable();
     this.source = new SnapshotSource({
       store: this.store,
       cardinalityLimit: resolved.cardinalityLimit,
@@ -138,14 +157,31 @@ export class TelemetryCollector implements Recorder {
     this.endpointError = parts.endpointError;
     this.exporters = parts.exporters;
     this.meterProvider = new MeterProvider({ resource, readers: [this.source.reader] });
-    this.tracerProvider = new BasicTracerProvider({
-      resource,
-      spanProcessors: [...parts.spanProcessors, ...spanProcessorsOption(this.diag, options.spanProcessors)],
-    });
+    this.metricReader = this.source.applicationReader;
+    this.metricProducer = {
+      collect: async () => ({ resourceMetrics: await this.source.collectWithoutApplication(), errors: [] }),
+    };
+    const spanProcessors = [
+      ...parts.spanProcessors,
+      ...spanProcessorsOption(this.diag, options.spanProcessors),
+    ];
+    this.tracerProvider = new TracerProvider({ resource, spanProcessors });
     this.meter = this.meterProvider.getMeter(this.serviceName);
-    this.activeTracer = resolved.tracing
-      ? this.tracerProvider.getTracer(INSTRUMENTATION_SCOPE.name, INSTRUMENTATION_SCOPE.version)
-      : undefined;
+    this.bridge = new SdkBridge({
+      contextManager: new AsyncLocalStorageContextManager().enable(),
+      tracerProvider: this.tracerProvider,
+      meterProvider: this.meterProvider,
+      propagator: new CompositePropagator({
+        propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+      }),
+      spanProcessors,
+      tracing: resolved.tracing,
+      metricReaderBound: () => this.source.applicationReader.bound,
+      diag: this.diag,
+    });
+    this.contextManager = this.bridge.contextManager;
+    this.spanProcessor = this.bridge.spanProcessor;
+    this.activeTracer = this.bridge.tracer;
     this.recorder = new SignalRecorder({
       store: this.store,
       contextManager: this.contextManager,
@@ -271,29 +307,22 @@ export class TelemetryCollector implements Recorder {
   }
 
   /**
-   * Makes this collector's providers, context manager and W3C trace-context propagator the
-   * OpenTelemetry globals, so OpenTelemetry auto-instrumentations (e.g. instrumentation-http)
-   * and code using `@opentelemetry/api` directly feed the same pipeline. Returns false (and
-   * changes nothing more) when another SDK already registered its globals.
+   * Connects the collector to the OpenTelemetry globals, so auto-instrumentations (e.g.
+   * instrumentation-http) and code using `@opentelemetry/api` share one pipeline with it.
+   *
+   * - No SDK registered yet: this collector's context manager, providers and W3C propagator
+   *   become the globals, and it returns true.
+   * - The application's own SDK registered first (e.g. `NodeSDK.start()`): the collector joins
+   *   it and returns false. `trace()` spans then nest under the app's spans and leave through
+   *   its exporters; give its SDK `collector.spanProcessor` and `collector.metricReader` (and
+   *   its metric reader `collector.metricProducer`) for the other direction. What is missing is
+   *   reported on the collector's logger.
+   *
+   * Call it once, after the application's SDK (if any) has started. See docs/opentelemetry.md.
    */
   register(): boolean {
     if (this.resolved.disabled) return false;
-    const ok = [
-      context.setGlobalContextManager(this.contextManager),
-      traceApi.setGlobalTracerProvider(this.tracerProvider),
-      metrics.setGlobalMeterProvider(this.meterProvider),
-      propagation.setGlobalPropagator(
-        new CompositePropagator({
-          propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-        }),
-      ),
-    ];
-    if (ok.includes(false)) {
-      this.diag.warn(
-        "zoran-telemetrie: register(): some OpenTelemetry globals were already set and were kept",
-      );
-    }
-    return !ok.includes(false);
+    return this.bridge.register() === "registered";
   }
 
   /** A fresh cumulative snapshot of every metric: the golden signals, the app's own instruments, cluster workers. */

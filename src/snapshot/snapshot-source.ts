@@ -23,6 +23,11 @@ export interface SnapshotSourceOptions {
 
 /** Reads the SDK's instruments and the store on demand; registered with the `MeterProvider`. */
 class SnapshotReader extends MetricReader {
+  /** True once a `MeterProvider` has bound this reader. */
+  bound = false;
+  protected override onInitialized(): void {
+    this.bound = true;
+  }
   protected override async onShutdown(): Promise<void> {}
   protected override async onForceFlush(): Promise<void> {}
 }
@@ -36,6 +41,11 @@ class SnapshotReader extends MetricReader {
 export class SnapshotSource {
   /** Give it to the `MeterProvider`'s readers: it is how the SDK instruments are read. */
   readonly reader: MetricReader;
+  /**
+   * A second reader, for the application's own `MeterProvider` (its SDK's, e.g. NodeSDK
+   * `metricReaders`): once bound, that provider's instruments are part of every collection.
+   */
+  readonly applicationReader: MetricReader & { readonly bound: boolean };
   private readonly store: MetricProducer;
   private readonly merge: SnapshotMerge | undefined;
   private readonly diag: DiagLogger;
@@ -48,10 +58,23 @@ export class SnapshotSource {
       metricProducers: [options.store],
       cardinalitySelector: () => options.cardinalityLimit,
     });
+    this.applicationReader = new SnapshotReader({ cardinalitySelector: () => options.cardinalityLimit });
   }
 
   /** A fresh cumulative snapshot of every metric. Never rejects for a broken SDK instrument. */
   async collect(): Promise<ResourceMetrics> {
+    return this.collectWith(true);
+  }
+
+  /**
+   * The same snapshot without the application's `MeterProvider` (what the collector hands the
+   * application's own metric readers as a `MetricProducer`, so its instruments are not sent twice).
+   */
+  collectWithoutApplication(): Promise<ResourceMetrics> {
+    return this.collectWith(false);
+  }
+
+  private async collectWith(application: boolean): Promise<ResourceMetrics> {
     let own: ResourceMetrics;
     try {
       const { resourceMetrics, errors } = await this.reader.collect();
@@ -63,6 +86,23 @@ export class SnapshotSource {
       this.diag.debug(`zoran-telemetrie: SDK collection unavailable (${describeError(error)}); store only`);
       own = (await this.store.collect()).resourceMetrics;
     }
+    if (application && this.applicationReader.bound) own = await this.withApplication(own);
     return this.merge === undefined ? own : this.merge.collect(own);
+  }
+
+  /** `own` with the application provider's scopes appended (under the collector's resource). */
+  private async withApplication(own: ResourceMetrics): Promise<ResourceMetrics> {
+    try {
+      const { resourceMetrics, errors } = await this.applicationReader.collect();
+      for (const error of errors)
+        this.diag.warn(
+          `zoran-telemetrie: collection error in the application's SDK: ${describeError(error)}`,
+        );
+      return { resource: own.resource, scopeMetrics: [...own.scopeMetrics, ...resourceMetrics.scopeMetrics] };
+    } catch (error) {
+      // The application shut its MeterProvider down: its instruments are gone, ours remain.
+      this.diag.debug(`zoran-telemetrie: application SDK collection unavailable (${describeError(error)})`);
+      return own;
+    }
   }
 }

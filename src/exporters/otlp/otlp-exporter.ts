@@ -5,7 +5,7 @@ import {
 import { OTLPMetricExporter as OtlpProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as OtlpProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { CompressionAlgorithm, type OTLPExporterNodeConfigBase } from "@opentelemetry/otlp-exporter-base";
+import { CompressionAlgorithm } from "@opentelemetry/otlp-exporter-base";
 import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import type { ExporterFactory, ExporterSetup, TelemetryExporter } from "../telemetry-exporter.js";
 import { DeltaTemporality } from "./delta-temporality.js";
@@ -111,7 +111,11 @@ async function shutDownWithin(
   if (!inTime) report(new Error(`otlp: final flush did not finish within ${config.shutdownTimeoutMs} ms`));
 }
 
-function transportOptions(url: string | undefined, config: ResolvedOtlpConfig): OTLPExporterNodeConfigBase {
+// The exporters' own option type: its name and module moved between the OpenTelemetry 2.x and
+// 3.x lines (`otlp-exporter-base` vs `otlp-exporter-base/node-http`), the shape did not.
+type TransportOptions = NonNullable<ConstructorParameters<typeof OtlpProtoTraceExporter>[0]>;
+
+function transportOptions(url: string | undefined, config: ResolvedOtlpConfig): TransportOptions {
   return {
     ...(url === undefined ? {} : { url }),
     ...(config.headers === undefined ? {} : { headers: { ...config.headers } }),

@@ -1,6 +1,6 @@
 import { type Context, type DiagLogger, TraceFlags } from "@opentelemetry/api";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
-import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace";
 import { SPANS_DROPPED_METRIC } from "../../signals/metric-definitions.js";
 
 /** Why spans were dropped (label `reason` of `zoran_telemetry_spans_dropped_total`). */

@@ -4,7 +4,7 @@ import {
   BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
-} from "@opentelemetry/sdk-trace-base";
+} from "@opentelemetry/sdk-trace";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   RetainingSpanProcessor,
