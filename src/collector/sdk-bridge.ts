@@ -239,7 +239,7 @@ export class SdkBridge {
         "zoran-telemetrie: register() found the application's MeterProvider, which does not read through the collector: its instruments will not reach /metrics or the collector's exporters; add collector.metricReader to its readers (NodeSDK metricReaders) (docs/opentelemetry.md)",
       );
     }
-    diag.info(
+    diag.debug(
       `zoran-telemetrie: register() joined the application's OpenTelemetry SDK (kept its ${[
         ownContext ? undefined : "context manager",
         ownTracer ? undefined : "tracer provider",

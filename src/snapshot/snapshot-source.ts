@@ -1,5 +1,10 @@
 import type { DiagLogger } from "@opentelemetry/api";
-import { type MetricProducer, MetricReader, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import {
+  type CollectionResult,
+  type MetricProducer,
+  MetricReader,
+  type ResourceMetrics,
+} from "@opentelemetry/sdk-metrics";
 import { describeError } from "../privacy/describe-error.js";
 
 /**
@@ -33,6 +38,26 @@ class SnapshotReader extends MetricReader {
 }
 
 /**
+ * The reader the application's own `MeterProvider` binds. When the application shuts its SDK
+ * down first, the reader takes one last collection on the way out (the provider still answers
+ * inside `onShutdown`, as it does for its own periodic readers) and keeps serving it: those
+ * cumulative totals stay in the collector's later exports instead of vanishing.
+ */
+class ApplicationReader extends SnapshotReader {
+  private last: CollectionResult | undefined;
+
+  override collect(): Promise<CollectionResult> {
+    return this.last === undefined ? super.collect() : Promise.resolve(this.last);
+  }
+
+  protected override async onShutdown(): Promise<void> {
+    if (!this.bound) return;
+    const final = await super.collect().catch(() => undefined);
+    if (final !== undefined) this.last = { resourceMetrics: final.resourceMetrics, errors: [] };
+  }
+}
+
+/**
  * The only `collect()`: the golden-signal store, the application's OpenTelemetry instruments
  * (through {@link reader}, registered with the collector's `MeterProvider`) and, in a cluster
  * primary, the workers' snapshots. Every exporter reads it: `/metrics`, OTLP, JSON, CSV, console,
@@ -58,7 +83,7 @@ export class SnapshotSource {
       metricProducers: [options.store],
       cardinalitySelector: () => options.cardinalityLimit,
     });
-    this.applicationReader = new SnapshotReader({ cardinalitySelector: () => options.cardinalityLimit });
+    this.applicationReader = new ApplicationReader({ cardinalitySelector: () => options.cardinalityLimit });
   }
 
   /** A fresh cumulative snapshot of every metric. Never rejects for a broken SDK instrument. */
@@ -100,7 +125,6 @@ export class SnapshotSource {
         );
       return { resource: own.resource, scopeMetrics: [...own.scopeMetrics, ...resourceMetrics.scopeMetrics] };
     } catch (error) {
-      // The application shut its MeterProvider down: its instruments are gone, ours remain.
       this.diag.debug(`zoran-telemetrie: application SDK collection unavailable (${describeError(error)})`);
       return own;
     }
