@@ -1,7 +1,7 @@
 import type { DiagLogger } from "@opentelemetry/api";
 import type { Resource } from "@opentelemetry/resources";
 import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
-import type { SpanProcessor } from "@opentelemetry/sdk-trace";
+import { ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace";
 import type { AlertState } from "../alerting/alert-state.js";
 import type { AlertingEngine } from "../alerting/alerting-engine.js";
 import { createAlertingEngine } from "../alerting/alerting-options.js";
@@ -75,6 +75,7 @@ export function buildExporters(context: ExporterContext): ExporterParts {
     try {
       const exporterOptions = {
         shutdownTimeoutMs: resolved.shutdownTimeoutMs,
+        ...resolved.exporterDefaults[name],
         ...((options as Record<string, object | undefined>)[name] ?? {}),
       };
       exporters.push(EXPORTER_FACTORIES[name](setup, exporterOptions as never));
@@ -85,6 +86,9 @@ export function buildExporters(context: ExporterContext): ExporterParts {
   const spanProcessors = exporters.flatMap((exporter) =>
     exporter.spanProcessor === undefined ? [] : [exporter.spanProcessor],
   );
+  // OTEL_TRACES_EXPORTER=console: the SDK's own console span exporter, as NodeSDK wires it.
+  if (resolved.consoleSpans)
+    spanProcessors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
   return { endpoint, exporters, spanProcessors, endpointError };
 }
 

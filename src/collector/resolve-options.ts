@@ -2,7 +2,7 @@ import type { DiagLogger } from "@opentelemetry/api";
 import type { Resource } from "@opentelemetry/resources";
 import { type NormalizedAlertingOptions, normalizeAlertingOptions } from "../alerting/alerting-options.js";
 import { countOption } from "../config/count-option.js";
-import { durationOption } from "../config/duration-option.js";
+import { durationOption, MAX_TIMER_MS } from "../config/duration-option.js";
 import { booleanOption, envFlag, envInteger, envValue, objectOption } from "../config/option-values.js";
 import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
 import type { HttpEndpointOptions } from "../endpoint/http-endpoint.js";
@@ -31,6 +31,13 @@ export interface ResolvedCollectorOptions {
   readonly shutdownTimeoutMs: number;
   /** Push and file exporters to build (the endpoint apart). */
   readonly exporters: readonly Exclude<ExporterName, "prometheus" | "none">[];
+  /**
+   * Exporter options that come from the environment (`OTEL_TRACES_EXPORTER`,
+   * `OTEL_METRIC_EXPORT_TIMEOUT`), under the options given in code for the same exporter.
+   */
+  readonly exporterDefaults: Readonly<Partial<Record<Exclude<ExporterName, "prometheus" | "none">, object>>>;
+  /** `OTEL_TRACES_EXPORTER=console`: spans printed on stdout by the SDK's console span exporter. */
+  readonly consoleSpans: boolean;
   /** The HTTP endpoint, when `prometheus` is among the exporters. */
   readonly endpoint: EndpointSettings | undefined;
   readonly tracing: boolean;
@@ -62,7 +69,11 @@ export function resolveOptions(
   const diag = createTelemetryLogger({ diag: options.diag, env });
   const disabled = booleanOption(diag, "disabled", options.disabled, envFlag(env, "OTEL_SDK_DISABLED"));
   const resource = buildResource(options);
-  const names = exporterNames(diag, options.exporter);
+  const chosen =
+    options.exporter === undefined
+      ? exportersFromEnvironment(diag, env)
+      : { names: exporterNames(diag, options.exporter), tracesToOtlp: undefined, consoleSpans: false };
+  const names = chosen.names;
   const saturationOption =
     options.saturation === false
       ? undefined
@@ -105,6 +116,8 @@ export function resolveOptions(
     exporters: off
       ? []
       : names.filter((name): name is Exclude<ExporterName, "prometheus" | "none"> => name !== "prometheus"),
+    exporterDefaults: exporterDefaults(diag, env, names, chosen.tracesToOtlp),
+    consoleSpans: !off && chosen.consoleSpans,
     endpoint: off || !names.includes("prometheus") ? undefined : endpointSettings(diag, options, env),
     tracing: !off && booleanOption(diag, "tracing", options.tracing, true),
     runtimeMetrics: !off && booleanOption(diag, "runtimeMetrics", options.runtimeMetrics, true),
@@ -189,7 +202,7 @@ function endpointSettings(
 }
 
 /** The `exporter` option as a list of known names without duplicates; unknown names are reported. */
-function exporterNames(diag: DiagLogger, exporter: unknown): ExporterName[] {
+function exporterNames(diag: DiagLogger, exporter: unknown, source = "exporter"): ExporterName[] {
   const list = exporter === undefined ? ["prometheus"] : Array.isArray(exporter) ? exporter : [exporter];
   const known: ExporterName[] = [];
   for (const name of list) {
@@ -199,10 +212,94 @@ function exporterNames(diag: DiagLogger, exporter: unknown): ExporterName[] {
     }
     const guess = typeof name === "string" ? closestName(name, EXPORTER_NAMES) : undefined;
     diag.error(
-      `zoran-telemetrie: unknown exporter ${typeof name === "string" ? `"${name.slice(0, 32)}"` : typeof name} ignored${guess === undefined ? "" : ` (did you mean "${guess}"?)`}; use ${EXPORTER_NAMES.join(", ")}`,
+      `zoran-telemetrie: ${source}: unknown exporter ${typeof name === "string" ? `"${name.slice(0, 32)}"` : typeof name} ignored${guess === undefined ? "" : ` (did you mean "${guess}"?)`}; use ${EXPORTER_NAMES.join(", ")}`,
     );
   }
   return known.filter((name) => name !== "none");
+}
+
+/** The exporters the environment chose, when the code did not pass `exporter`. */
+interface EnvironmentExporters {
+  readonly names: ExporterName[];
+  /** `OTEL_TRACES_EXPORTER` asked for OTLP spans (true), for none (false), or is unset. */
+  readonly tracesToOtlp: boolean | undefined;
+  readonly consoleSpans: boolean;
+}
+
+/**
+ * `OTEL_METRICS_EXPORTER` and `OTEL_TRACES_EXPORTER` (comma lists, per the SDK configuration
+ * spec), read only when the code passes no `exporter`:
+ *
+ * - metrics: `prometheus`, `otlp`, `console`, `none`, and this library's own exporter names
+ *   (`json`, `csv`, `pushgateway`, `remote_write`); unset means `prometheus` (this library's
+ *   default, not the spec's `otlp`: nothing is pushed anywhere unless asked for).
+ * - traces: `otlp` (the OTLP exporter carries spans, with or without OTLP metrics), `console`
+ *   (the SDK's console span exporter), `none`. Unset: spans go wherever the OTLP exporter goes,
+ *   when one runs. `zipkin` and `jaeger` are not shipped and are reported.
+ *
+ * `none` alone turns that signal's exporters off, so `OTEL_METRICS_EXPORTER=none` opens no port.
+ */
+function exportersFromEnvironment(diag: DiagLogger, env: NodeJS.ProcessEnv): EnvironmentExporters {
+  const metricsList = envList(env, "OTEL_METRICS_EXPORTER");
+  const tracesList = envList(env, "OTEL_TRACES_EXPORTER");
+  const names =
+    metricsList === undefined
+      ? (["prometheus"] as ExporterName[])
+      : exporterNames(
+          diag,
+          metricsList.filter((name) => name !== "none"),
+          "OTEL_METRICS_EXPORTER",
+        );
+  let tracesToOtlp: boolean | undefined;
+  let consoleSpans = false;
+  if (tracesList !== undefined) {
+    tracesToOtlp = tracesList.includes("otlp");
+    consoleSpans = tracesList.includes("console");
+    for (const name of tracesList) {
+      if (name === "otlp" || name === "console" || name === "none") continue;
+      diag.error(
+        `zoran-telemetrie: OTEL_TRACES_EXPORTER: exporter "${name.slice(0, 32)}" is not supported and is ignored; use otlp, console or none`,
+      );
+    }
+    if (tracesToOtlp && !names.includes("otlp")) names.push("otlp");
+  }
+  return { names, tracesToOtlp, consoleSpans };
+}
+
+/** A comma list from the environment, trimmed and lower-cased; `undefined` when unset or blank. */
+function envList(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
+  const raw = envValue(env, name);
+  if (raw === undefined) return undefined;
+  return raw
+    .split(",")
+    .map((item) => item.trim().toLowerCase())
+    .filter((item) => item !== "");
+}
+
+/**
+ * Options the environment gives exporters (the code's options for the same exporter win):
+ * which signals OTLP carries when the `OTEL_*_EXPORTER` lists split them, and
+ * `OTEL_METRIC_EXPORT_TIMEOUT`, the bound on one metric export of every push exporter.
+ */
+function exporterDefaults(
+  diag: DiagLogger,
+  env: NodeJS.ProcessEnv,
+  names: readonly ExporterName[],
+  tracesToOtlp: boolean | undefined,
+): ResolvedCollectorOptions["exporterDefaults"] {
+  const timeoutMs = envInteger(diag, env, "OTEL_METRIC_EXPORT_TIMEOUT", { min: 1, max: MAX_TIMER_MS });
+  const timeout = timeoutMs === undefined ? {} : { metricExportTimeoutMs: timeoutMs };
+  const defaults: Partial<Record<Exclude<ExporterName, "prometheus" | "none">, object>> = {};
+  if (names.includes("otlp")) {
+    const metricsList = envList(env, "OTEL_METRICS_EXPORTER");
+    defaults.otlp = {
+      ...timeout,
+      // Traces asked of OTLP by OTEL_TRACES_EXPORTER: metrics too only if OTEL_METRICS_EXPORTER says so.
+      ...(tracesToOtlp === undefined ? {} : { metrics: metricsList?.includes("otlp") ?? false }),
+      ...(tracesToOtlp === undefined ? {} : { traces: tracesToOtlp }),
+    };
+  }
+  return defaults;
 }
 
 function probeList(diag: DiagLogger, probes: unknown): ProbeResource[] {

@@ -48,7 +48,7 @@ export const createOtlpExporter: ExporterFactory<OtlpExporterOptions> = (setup, 
     ? new PeriodicExportingMetricReader({
         exporter: new FailureReportingMetricExporter(createMetricExporter(config), report),
         exportIntervalMillis: config.intervalMs,
-        exportTimeoutMillis: config.timeoutMs,
+        exportTimeoutMillis: config.metricExportTimeoutMs,
       })
     : undefined;
   if (metricReader !== undefined) {
