@@ -7,7 +7,7 @@ import type { AlertingEngine } from "../alerting/alerting-engine.js";
 import { createAlertingEngine } from "../alerting/alerting-options.js";
 import { createAlertsRoute } from "../alerting/alerts-route.js";
 import { createHttpEndpoint, type HttpEndpoint } from "../endpoint/http-endpoint.js";
-import { EXPORTER_FACTORIES } from "../exporters/exporter-registry.js";
+import { EXPORTER_FACTORIES, EXPORTER_OPTION_KEYS } from "../exporters/exporter-registry.js";
 import { createMetricsRoute } from "../exporters/prometheus/metrics-route.js";
 import type { ExporterSetup, TelemetryExporter } from "../exporters/telemetry-exporter.js";
 import { createLivePageRoutes } from "../web/live-page-routes.js";
@@ -76,7 +76,7 @@ export function buildExporters(context: ExporterContext): ExporterParts {
       const exporterOptions = {
         shutdownTimeoutMs: resolved.shutdownTimeoutMs,
         ...resolved.exporterDefaults[name],
-        ...((options as Record<string, object | undefined>)[name] ?? {}),
+        ...((options as Record<string, object | undefined>)[EXPORTER_OPTION_KEYS[name] ?? name] ?? {}),
       };
       exporters.push(EXPORTER_FACTORIES[name](setup, exporterOptions as never));
     } catch (error) {

@@ -8,6 +8,8 @@ import type { CsvExporterOptions } from "../exporters/csv/csv-exporter.js";
 import type { ExporterName } from "../exporters/exporter-registry.js";
 import type { JsonExporterOptions } from "../exporters/json/json-exporter.js";
 import type { OtlpExporterOptions } from "../exporters/otlp/otlp-exporter-options.js";
+import type { PushgatewayExporterOptions } from "../exporters/pushgateway/pushgateway-exporter.js";
+import type { RemoteWriteExporterOptions } from "../exporters/remote-write/remote-write-exporter.js";
 import type { ProbeResource } from "../signals/label-values.js";
 
 /** Options of the Prometheus endpoint (the collector's HTTP server: `/metrics`, live page, alerts). */
@@ -63,6 +65,19 @@ export interface TelemetryCollectorOptions {
   csv?: CsvExporterOptions;
   /** Options of the console exporter (`exporter: "console"`). */
   console?: ConsoleExporterOptions;
+  /** Options of the Pushgateway exporter (`exporter: "pushgateway"`); `url` is required with it. */
+  pushgateway?: PushgatewayExporterOptions;
+  /** Options of the remote-write exporter (`exporter: "remote_write"`); `url` is required with it. */
+  remoteWrite?: RemoteWriteExporterOptions;
+  /**
+   * Flush at the end of a process that never called `shutdown()` (batch jobs, scripts): when its
+   * event loop empties (`beforeExit`), and on SIGTERM/SIGINT, where the process then exits as
+   * Node would have without this handler (the signal is raised again) unless the application
+   * has handlers of its own. `process.exit()` and crashes skip it. `{ signals: [] }` keeps only
+   * the `beforeExit` flush. See docs/batch-jobs.md.
+   * @default true when a push or file exporter runs (otlp, pushgateway, remote_write, json, csv, console), else false
+   */
+  flushOnExit?: boolean | { readonly signals?: readonly ("SIGTERM" | "SIGINT")[] };
   /** Most series per metric before values go to the overflow series. @default 2000 */
   cardinalityLimit?: number;
   /** Create OpenTelemetry spans in `trace()`; when false, only golden signals are recorded. @default true */

@@ -11,6 +11,7 @@ import { isProbeResource } from "../saturation/create-probes.js";
 import { PROBE_RESOURCES, type ProbeResource } from "../signals/label-values.js";
 import type { SnapshotMerge } from "../snapshot/snapshot-source.js";
 import type { SaturationOptions, TelemetryCollectorOptions, WindowOptions } from "./collector-options.js";
+import type { ExitSignal } from "./exit-flush.js";
 import { buildResource } from "./resource.js";
 import { TEST_HOOKS, type TestHooks } from "./test-hooks.js";
 
@@ -38,6 +39,8 @@ export interface ResolvedCollectorOptions {
   readonly exporterDefaults: Readonly<Partial<Record<Exclude<ExporterName, "prometheus" | "none">, object>>>;
   /** `OTEL_TRACES_EXPORTER=console`: spans printed on stdout by the SDK's console span exporter. */
   readonly consoleSpans: boolean;
+  /** The exit flush (collector/exit-flush.ts), when on: the signals it listens to. */
+  readonly exitFlush: { readonly signals: readonly ExitSignal[] } | undefined;
   /** The HTTP endpoint, when `prometheus` is among the exporters. */
   readonly endpoint: EndpointSettings | undefined;
   readonly tracing: boolean;
@@ -118,6 +121,7 @@ export function resolveOptions(
       : names.filter((name): name is Exclude<ExporterName, "prometheus" | "none"> => name !== "prometheus"),
     exporterDefaults: exporterDefaults(diag, env, names, chosen.tracesToOtlp),
     consoleSpans: !off && chosen.consoleSpans,
+    exitFlush: off ? undefined : exitFlushOption(diag, options.flushOnExit, names),
     endpoint: off || !names.includes("prometheus") ? undefined : endpointSettings(diag, options, env),
     tracing: !off && booleanOption(diag, "tracing", options.tracing, true),
     runtimeMetrics: !off && booleanOption(diag, "runtimeMetrics", options.runtimeMetrics, true),
@@ -218,6 +222,34 @@ function exporterNames(diag: DiagLogger, exporter: unknown, source = "exporter")
   return known.filter((name) => name !== "none");
 }
 
+const EXIT_SIGNALS: readonly ExitSignal[] = ["SIGTERM", "SIGINT"];
+
+/**
+ * The `flushOnExit` option: on by default when something pushes or writes (with only the
+ * Prometheus endpoint, or none, there is nothing to flush: scrapes read the live state).
+ */
+function exitFlushOption(
+  diag: DiagLogger,
+  value: unknown,
+  names: readonly ExporterName[],
+): ResolvedCollectorOptions["exitFlush"] {
+  const pushes = names.some((name) => name !== "prometheus" && name !== "none");
+  if (value === undefined) return pushes ? { signals: EXIT_SIGNALS } : undefined;
+  if (value === false) return undefined;
+  if (value === true) return { signals: EXIT_SIGNALS };
+  const object = objectOption<{ signals?: unknown }>(diag, "flushOnExit", value);
+  if (object === undefined) return pushes ? { signals: EXIT_SIGNALS } : undefined;
+  if (object.signals === undefined) return { signals: EXIT_SIGNALS };
+  const signals = Array.isArray(object.signals)
+    ? object.signals.filter((signal): signal is ExitSignal => EXIT_SIGNALS.includes(signal as ExitSignal))
+    : [];
+  if (!Array.isArray(object.signals) || signals.length < object.signals.length)
+    diag.warn(
+      `zoran-telemetrie: option flushOnExit.signals must be an array of ${EXIT_SIGNALS.join(", ")}; others ignored`,
+    );
+  return { signals };
+}
+
 /** The exporters the environment chose, when the code did not pass `exporter`. */
 interface EnvironmentExporters {
   readonly names: ExporterName[];
@@ -290,6 +322,8 @@ function exporterDefaults(
   const timeoutMs = envInteger(diag, env, "OTEL_METRIC_EXPORT_TIMEOUT", { min: 1, max: MAX_TIMER_MS });
   const timeout = timeoutMs === undefined ? {} : { metricExportTimeoutMs: timeoutMs };
   const defaults: Partial<Record<Exclude<ExporterName, "prometheus" | "none">, object>> = {};
+  for (const push of ["pushgateway", "remote_write"] as const)
+    if (names.includes(push) && timeoutMs !== undefined) defaults[push] = { timeoutMs };
   if (names.includes("otlp")) {
     const metricsList = envList(env, "OTEL_METRICS_EXPORTER");
     defaults.otlp = {

@@ -36,6 +36,7 @@ import { SnapshotSource } from "../snapshot/snapshot-source.js";
 import type { WindowStore } from "../window/window-store.js";
 import { buildExporters, buildLiveParts } from "./build-parts.js";
 import type { TelemetryCollectorOptions } from "./collector-options.js";
+import { registerExitFlush } from "./exit-flush.js";
 import { type ExportFormat, serializeSnapshot } from "./export-format.js";
 import { type ResolvedCollectorOptions, resolveOptions } from "./resolve-options.js";
 import { Scheduler } from "./scheduler.js";
@@ -119,6 +120,7 @@ export class TelemetryCollector implements Recorder {
   private readonly failures: FailureReporter;
   private lastEvaluationMs = Number.NEGATIVE_INFINITY;
   private stopRuntimeMetrics: (() => void) | undefined;
+  private stopExitFlush: (() => void) | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -358,6 +360,22 @@ export class TelemetryCollector implements Recorder {
     return this.starting;
   }
 
+  /**
+   * Pushes what is pending now, without stopping anything: every push and file exporter (OTLP
+   * metrics and spans, Pushgateway, remote write, JSON, CSV, console), within the shutdown
+   * budget. For serverless handlers, which must push before the runtime freezes the process:
+   * `await collector.flush()` at the end of each invocation (docs/batch-jobs.md). Never rejects.
+   */
+  async flush(): Promise<void> {
+    await withinMs(
+      Promise.allSettled([
+        ...this.exporters.map((exporter) => exporter.forceFlush?.()),
+        this.tracerProvider.forceFlush(),
+      ]),
+      this.resolved.shutdownTimeoutMs,
+    );
+  }
+
   /** Final flush of every exporter within the shutdown budget, then sockets closed and timers cleared. */
   shutdown(): Promise<void> {
     if (this.stopping === undefined) this.stopping = this.doShutdown();
@@ -395,6 +413,13 @@ export class TelemetryCollector implements Recorder {
     if (this.window !== undefined) {
       await this.scheduler.every(this.resolved.window!.intervalMs, () => this.tickWindow());
     }
+    const exitFlush = this.resolved.exitFlush;
+    if (exitFlush !== undefined && this.stopping === undefined) {
+      this.stopExitFlush = registerExitFlush(
+        { shutdown: () => this.shutdown(), flush: () => this.flush() },
+        exitFlush.signals,
+      );
+    }
   }
 
   /** @internal Runs every periodic task once, now (the test helpers' manual clock). */
@@ -429,6 +454,7 @@ export class TelemetryCollector implements Recorder {
 
   private async doShutdown(): Promise<void> {
     if (this.starting !== undefined) await this.starting.catch(() => undefined);
+    this.stopExitFlush?.();
     this.scheduler.stop();
     this.stopRuntimeMetrics?.();
     // Each exporter's shutdown() flushes once within its own budget (the collector's, passed at

@@ -60,6 +60,8 @@ export async function startPrometheus(options: {
   targets: string[];
   job?: string;
   scrapeIntervalSeconds?: number;
+  /** Keep the target's own `job`/`instance` labels (a Pushgateway's groups). */
+  honorLabels?: boolean;
 }): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), "zoran-prometheus-"));
   const interval = options.scrapeIntervalSeconds ?? 1;
@@ -69,6 +71,7 @@ export async function startPrometheus(options: {
     `  scrape_timeout: ${interval}s`,
     "scrape_configs:",
     `  - job_name: ${options.job ?? "zoran-test"}`,
+    ...(options.honorLabels ? ["    honor_labels: true"] : []),
     "    static_configs:",
     `      - targets: [${options.targets.map((t) => `"${t}"`).join(", ")}]`,
   ].join("\n");
