@@ -1,5 +1,6 @@
 import type { DiagLogger } from "@opentelemetry/api";
 import type { Resource } from "@opentelemetry/resources";
+import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { type NormalizedAlertingOptions, normalizeAlertingOptions } from "../alerting/alerting-options.js";
 import { countOption } from "../config/count-option.js";
 import { durationOption, MAX_TIMER_MS } from "../config/duration-option.js";
@@ -105,7 +106,7 @@ export function resolveOptions(
     diag,
     disabled,
     resource,
-    serviceName: String(resource.attributes["service.name"]),
+    serviceName: String(resource.attributes[ATTR_SERVICE_NAME]),
     cardinalityLimit: countOption(
       options.cardinalityLimit,
       { name: "cardinalityLimit", defaultValue: 2000, max: 1_000_000 },

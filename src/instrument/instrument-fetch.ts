@@ -1,4 +1,11 @@
 import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+} from "@opentelemetry/semantic-conventions";
 import { describeError } from "../privacy/describe-error.js";
 import { scrubValue } from "../privacy/scrub-value.js";
 import type { Recorder } from "../recording/recorder.js";
@@ -137,10 +144,10 @@ function startCall(
     {
       kind: SpanKind.CLIENT,
       attributes: {
-        "http.request.method": method,
+        [ATTR_HTTP_REQUEST_METHOD]: method,
         // Host and port only: the path and query of `url.full` may hold ids and secrets.
-        "server.address": scrubValue(url.hostname),
-        "server.port": port,
+        [ATTR_SERVER_ADDRESS]: scrubValue(url.hostname),
+        [ATTR_SERVER_PORT]: port,
       },
     },
     parent,
@@ -194,9 +201,9 @@ function startCall(
           });
         }
       });
-      if (statusCode > 0) span.setAttribute("http.response.status_code", statusCode);
+      if (statusCode > 0) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
       if (errorType !== undefined) {
-        span.setAttribute("error.type", errorType);
+        span.setAttribute(ATTR_ERROR_TYPE, errorType);
         span.setStatus({ code: SpanStatusCode.ERROR });
       }
       span.end();

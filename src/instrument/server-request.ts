@@ -1,4 +1,10 @@
 import { type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+} from "@opentelemetry/semantic-conventions";
 import { scrubValue } from "../privacy/scrub-value.js";
 import type { Recorder } from "../recording/recorder.js";
 import { GoldenSignals } from "../signals/golden-signals.js";
@@ -54,7 +60,7 @@ export class ServerRequest {
     const parent = extractTraceContext(headers, traceStateKeys);
     this.span = instrumentationTracer(collector).startSpan(
       `HTTP ${method}`,
-      { kind: SpanKind.SERVER, attributes: { "http.request.method": method } },
+      { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method } },
       parent,
     );
     this.context = trace.setSpan(parent, this.span);
@@ -103,12 +109,12 @@ export class ServerRequest {
     });
     const span = this.span;
     span.updateName(operation);
-    if (route !== undefined) span.setAttribute("http.route", route);
-    if (end.statusCode > 0) span.setAttribute("http.response.status_code", end.statusCode);
+    if (route !== undefined) span.setAttribute(ATTR_HTTP_ROUTE, route);
+    if (end.statusCode > 0) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, end.statusCode);
     if (exchange !== undefined && exchange !== "none") span.setAttribute("zoran.exchange", exchange);
     if (end.aborted) span.setAttribute("zoran.aborted", true);
     if (errorType !== undefined) {
-      span.setAttribute("error.type", errorType);
+      span.setAttribute(ATTR_ERROR_TYPE, errorType);
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
     span.end();

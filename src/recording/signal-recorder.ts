@@ -7,6 +7,7 @@ import {
   type Tracer,
   trace as traceApi,
 } from "@opentelemetry/api";
+import { ATTR_ERROR_TYPE, ATTR_EXCEPTION_TYPE } from "@opentelemetry/semantic-conventions";
 import { describeError } from "../privacy/describe-error.js";
 import { scrubValue } from "../privacy/scrub-value.js";
 import { type GoldenSignal, GoldenSignals } from "../signals/golden-signals.js";
@@ -270,11 +271,11 @@ export class SignalRecorder {
         if (threw) {
           // The exception's type only: its message and stack may hold the user's content.
           const type = errorTypeName(error);
-          span.setAttribute("error.type", type);
-          span.addEvent("exception", { "exception.type": type });
+          span.setAttribute(ATTR_ERROR_TYPE, type);
+          span.addEvent("exception", { [ATTR_EXCEPTION_TYPE]: type });
           span.setStatus({ code: SpanStatusCode.ERROR });
         } else if (share > 0) {
-          span.setAttribute("error.type", ERROR_TYPES[errorType]!);
+          span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPES[errorType]!);
           span.setStatus({ code: SpanStatusCode.ERROR });
         }
         span.end();

@@ -1,5 +1,6 @@
+import { durationOption } from "../../config/duration-option.js";
 import { PeriodicSnapshotTask } from "../json/periodic-snapshot-task.js";
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS, positive, resolveExportIntervalMs } from "../otlp/export-interval.js";
+import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../otlp/export-interval.js";
 import { CONTENT_TYPES, serializePrometheus } from "../prometheus/prometheus-serializer.js";
 import { expectSuccess, type PushRequest } from "../push-request.js";
 import type { ExporterFactory, TelemetryExporter } from "../telemetry-exporter.js";
@@ -88,8 +89,15 @@ export const createPushgatewayExporter: ExporterFactory<PushgatewayExporterOptio
     `${base.pathname.replace(/\/+$/, "")}${pushgatewayPath(job, options.groupingKey)}`,
     base,
   );
-  const intervalMs = resolveExportIntervalMs(options.intervalMs);
-  const timeoutMs = Math.min(positive(options.timeoutMs) ?? DEFAULT_TIMEOUT_MS, intervalMs);
+  const intervalMs = resolveExportIntervalMs(options.intervalMs, name, setup.diag);
+  const timeoutMs = Math.min(
+    durationOption(
+      options.timeoutMs,
+      { name: `${name}.timeoutMs`, defaultMs: DEFAULT_TIMEOUT_MS },
+      setup.diag,
+    ),
+    intervalMs,
+  );
   const method = options.method === "post" ? "POST" : "PUT";
   const headers = { ...options.headers };
   const request = (push: Omit<PushRequest, "url" | "headers" | "timeoutMs">): PushRequest => ({
@@ -104,7 +112,7 @@ export const createPushgatewayExporter: ExporterFactory<PushgatewayExporterOptio
     name,
     setup,
     intervalMs,
-    shutdownTimeoutMs: positive(options.shutdownTimeoutMs) ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    shutdownTimeoutMs: resolveShutdownTimeoutMs(options.shutdownTimeoutMs, name, setup.diag),
     write: async (snapshot) => {
       // The last write of a successful end is the DELETE of close(), not one more push.
       if (deleteOnSuccess && finishing) return;

@@ -1,7 +1,12 @@
 import type { Resource } from "@opentelemetry/resources";
-import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+import {
+  ATTR_SERVICE_INSTANCE_ID,
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_NAMESPACE,
+} from "@opentelemetry/semantic-conventions";
+import { durationOption } from "../../config/duration-option.js";
 import { PeriodicSnapshotTask } from "../json/periodic-snapshot-task.js";
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS, positive, resolveExportIntervalMs } from "../otlp/export-interval.js";
+import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../otlp/export-interval.js";
 import { serializePrometheus } from "../prometheus/prometheus-serializer.js";
 import { expectSuccess } from "../push-request.js";
 import type { ExporterFactory, TelemetryExporter } from "../telemetry-exporter.js";
@@ -91,9 +96,9 @@ interface Snappy {
  */
 function targetLabels(resource: Resource, serviceName: string): Record<string, string> {
   const attributes = resource.attributes;
-  const namespace = attributes["service.namespace"];
+  const namespace = attributes[ATTR_SERVICE_NAMESPACE];
   const name = String(attributes[ATTR_SERVICE_NAME] ?? serviceName);
-  const instance = attributes["service.instance.id"];
+  const instance = attributes[ATTR_SERVICE_INSTANCE_ID];
   return {
     job: namespace === undefined ? name : `${String(namespace)}/${name}`,
     ...(instance === undefined ? {} : { instance: String(instance) }),
@@ -141,8 +146,15 @@ export const createRemoteWriteExporter: ExporterFactory<RemoteWriteExporterOptio
   if (typeof options?.url !== "string" || options.url.trim() === "")
     throw new Error("remote_write: option remoteWrite.url (the receiver's remote-write URL) is required");
   const url = new URL(options.url);
-  const intervalMs = resolveExportIntervalMs(options.intervalMs);
-  const timeoutMs = Math.min(positive(options.timeoutMs) ?? DEFAULT_TIMEOUT_MS, intervalMs);
+  const intervalMs = resolveExportIntervalMs(options.intervalMs, name, setup.diag);
+  const timeoutMs = Math.min(
+    durationOption(
+      options.timeoutMs,
+      { name: `${name}.timeoutMs`, defaultMs: DEFAULT_TIMEOUT_MS },
+      setup.diag,
+    ),
+    intervalMs,
+  );
   const targets = options.labels ?? targetLabels(setup.resource, setup.serviceName);
   const headers = {
     ...options.headers,
@@ -154,7 +166,7 @@ export const createRemoteWriteExporter: ExporterFactory<RemoteWriteExporterOptio
     name,
     setup,
     intervalMs,
-    shutdownTimeoutMs: positive(options.shutdownTimeoutMs) ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    shutdownTimeoutMs: resolveShutdownTimeoutMs(options.shutdownTimeoutMs, name, setup.diag),
     write: async (snapshot) => {
       const encode = await loadEncoder();
       const series = toTimeSeries(parseExpositionSamples(serializePrometheus(snapshot)), targets, Date.now());
