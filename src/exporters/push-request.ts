@@ -1,5 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { context } from "@opentelemetry/api";
+import { suppressTracing } from "@opentelemetry/core";
 
 /** One HTTP request of a push exporter (Pushgateway, remote write). */
 export interface PushRequest {
@@ -24,6 +26,12 @@ export interface PushResponse {
  * Rejects on network errors and past `timeoutMs`.
  */
 export function sendPush(push: PushRequest): Promise<PushResponse> {
+  // Tracing suppressed, as OpenTelemetry's own exporters do: an app's HTTP instrumentation must
+  // not turn every push into a span of the application's.
+  return context.with(suppressTracing(context.active()), () => send(push));
+}
+
+function send(push: PushRequest): Promise<PushResponse> {
   return new Promise((resolve, reject) => {
     const send = push.url.protocol === "https:" ? httpsRequest : httpRequest;
     const body = push.body === undefined ? undefined : Buffer.from(push.body);

@@ -71,6 +71,8 @@ const { HttpInstrumentation } = require("@opentelemetry/instrumentation-http");
   await collector.start();
   const { recording } = await appTraffic(collector);
   const metrics = await (await fetch(collector.url + "/metrics")).text();
+  // A flush while running (a serverless handler's end), then the final one.
+  await collector.flush();
   await collector.shutdown();
   console.log(JSON.stringify({ registered, recording, metrics, sameCopies: sameCopies() }));
 })();
@@ -147,6 +149,11 @@ function pingSpans(spans: readonly ReceivedSpan[]): ReceivedSpan[] {
   );
 }
 
+/** Spans of OTLP exports themselves (an exporter must suppress tracing while it sends). */
+function exportSpans(spans: readonly ReceivedSpan[]): ReceivedSpan[] {
+  return spans.filter((span) => /\/v1\/(traces|metrics)$/.test(String(span.attributes["url.full"] ?? "")));
+}
+
 interface AppResult {
   readonly registered: boolean;
   readonly recording: boolean;
@@ -204,6 +211,10 @@ describe(`OpenTelemetry ${line.name} interop of the packed package (Node ${proce
         expect(servers.some((server) => server.spanId === operation.parentSpanId)).toBe(true);
     });
 
+    it("does not trace its own exports (each one would feed the next)", () => {
+      expect(exportSpans(ours.spans)).toEqual([]);
+    });
+
     it("serves the application's meter and the instrumentation's metrics on /metrics beside the golden signals", () => {
       expect(sumOf(result.metrics, "app_jobs_total")).toBe(REQUESTS);
       expect(sumOf(result.metrics, "http_server_request_duration_seconds_count")).toBe(REQUESTS);
@@ -259,6 +270,11 @@ describe(`OpenTelemetry ${line.name} interop of the packed package (Node ${proce
       // that the app's instrumentation-http observed like any other.
       expect(ours.latest("http.server.request.duration")?.count).toBe(REQUESTS + 1);
       expect(ours.latest("zoran.requests", { operation: "handle_ping" })?.value).toBe(REQUESTS);
+    });
+
+    it("neither exporter traces its own exports", () => {
+      expect(exportSpans(ours.spans)).toEqual([]);
+      expect(exportSpans(theirs.spans)).toEqual([]);
     });
 
     it("sends the golden signals through the app's metric exporter (theirs), each once", () => {
