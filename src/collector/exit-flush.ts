@@ -30,11 +30,11 @@ let beforeExitListener: (() => void) | undefined;
  *   for that, within the collector's shutdown budget. Node then emits `beforeExit` again, finds
  *   nothing to do, and exits with the code it would have had.
  * - `SIGTERM` / `SIGINT` (a scheduler stopping the job, Ctrl-C): the collector flushes. Then, when
- *   nothing but the collectors listens to that signal, the listener is removed and the signal
- *   raised again, so Node's default applies exactly as without this library: the process ends by
- *   that signal (exit status 128 + its number). When the application has handlers of its own,
- *   nothing more happens: its handlers decide, as they did before. A second signal during the
- *   flush ends the wait at once, the same way.
+ *   nothing but the collectors listened to that signal when it arrived, the listener is removed
+ *   and the signal raised again, so Node's default applies exactly as without this library: the
+ *   process ends by that signal (exit status 128 + its number). When the application had handlers
+ *   of its own (`on` or `once`), nothing more happens: its handlers decide, as they did before. A
+ *   second signal during the flush ends the wait at once, the same way.
  *
  * Nothing runs on `process.exit()` (no asynchronous work can) or on a crash. The listeners are
  * removed with the last registration and never keep the process alive.
@@ -63,35 +63,36 @@ function installBeforeExit(): () => void {
 function installSignal(signal: ExitSignal): void {
   let flushing = false;
   const listener = () => {
+    // Counted before any other listener runs (this one is first: prepended), so an application
+    // handler registered with `once()` still counts although it removes itself when it runs.
+    const applicationHandlers = process.listenerCount(signal) - 1;
     if (flushing) {
       // A second signal: stop waiting for the flush.
-      reraise(signal, listener);
+      if (applicationHandlers === 0) reraise(signal, listener);
       return;
     }
     flushing = true;
     const targets = [...registrations].filter((r) => r.signals.has(signal)).map((r) => r.target);
     void Promise.allSettled(targets.map((target) => target.flush())).then(() => {
       flushing = false;
-      reraise(signal, listener);
+      // With handlers of its own, the application decides how the process ends.
+      if (applicationHandlers === 0) reraise(signal, listener);
     });
   };
   signalListeners.set(signal, listener);
-  process.on(signal, listener);
+  process.prependListener(signal, listener);
 }
 
 /**
- * Removes the collectors' listener of `signal` and, when no other listener is left (the
+ * Removes the collectors' listener of `signal` and, when no other listener is there (the
  * application has none), raises the signal again so that Node's default action ends the
- * process. With other listeners, puts the collectors' listener back: the application decides.
+ * process. When the application added a handler meanwhile, the listener stays: it decides.
  */
 function reraise(signal: ExitSignal, listener: () => void): void {
+  if (process.listenerCount(signal) > 1) return;
   process.removeListener(signal, listener);
-  if (process.listenerCount(signal) === 0) {
-    signalListeners.delete(signal);
-    process.kill(process.pid, signal);
-    return;
-  }
-  process.on(signal, listener);
+  signalListeners.delete(signal);
+  process.kill(process.pid, signal);
 }
 
 function removeUnused(): void {

@@ -47,7 +47,7 @@ const collector = new TelemetryCollector({
     });
   }
   if (process.env.APP_SIGINT_HANDLER) {
-    process.on("SIGINT", () => {
+    process.once("SIGINT", () => {
       console.log("the app's own SIGINT handler");
       setTimeout(() => process.exit(7), 1000);
     });
