@@ -1,8 +1,8 @@
 import { durationOption } from "../../config/duration-option.js";
-import { PeriodicSnapshotTask } from "../json/periodic-snapshot-task.js";
-import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../otlp/export-interval.js";
 import { CONTENT_TYPES, serializePrometheus } from "../prometheus/prometheus-serializer.js";
-import { expectSuccess, type PushRequest } from "../push-request.js";
+import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../push/export-interval.js";
+import { PeriodicSnapshotTask } from "../push/periodic-snapshot-task.js";
+import { expectSuccess, type PushRequest } from "../push/push-request.js";
 import type { ExporterFactory, TelemetryExporter } from "../telemetry-exporter.js";
 
 /** Options of the Pushgateway exporter (`exporter: "pushgateway"`). */

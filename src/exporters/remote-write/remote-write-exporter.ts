@@ -5,10 +5,10 @@ import {
   ATTR_SERVICE_NAMESPACE,
 } from "@opentelemetry/semantic-conventions";
 import { durationOption } from "../../config/duration-option.js";
-import { PeriodicSnapshotTask } from "../json/periodic-snapshot-task.js";
-import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../otlp/export-interval.js";
 import { serializePrometheus } from "../prometheus/prometheus-serializer.js";
-import { expectSuccess } from "../push-request.js";
+import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../push/export-interval.js";
+import { PeriodicSnapshotTask } from "../push/periodic-snapshot-task.js";
+import { expectSuccess } from "../push/push-request.js";
 import type { ExporterFactory, TelemetryExporter } from "../telemetry-exporter.js";
 import { type ExpositionSample, parseExpositionSamples } from "./exposition-samples.js";
 
