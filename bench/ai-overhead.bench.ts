@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+import { TracerProvider } from "@opentelemetry/sdk-trace";
 import { median } from "./lib/compare.js";
 
 /**
@@ -144,7 +144,7 @@ export async function runAiOverheadBench(
   const { url, child } = await startServer();
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
-  const peerTracerProvider = new BasicTracerProvider();
+  const peerTracerProvider = new TracerProvider();
   trace.setGlobalTracerProvider(peerTracerProvider);
   const collector = new TelemetryCollector({
     serviceName: "bench-ai",

@@ -1,5 +1,5 @@
 import type { Attributes, Context } from "@opentelemetry/api";
-import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace";
 
 /**
  * Attribute keys that carry prompt or completion content in the spans of other AI SDKs, as
