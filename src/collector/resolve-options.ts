@@ -38,6 +38,8 @@ export interface ResolvedCollectorOptions {
   readonly exporters: readonly Exclude<ExporterName, "prometheus" | "none">[];
   /** The HTTP endpoint, when `prometheus` is among the exporters. */
   readonly endpoint: EndpointSettings | undefined;
+  /** How Prometheus pages are written, by the endpoint and by `export()`. */
+  readonly exposition: { readonly withoutScopeInfo: boolean };
   readonly tracing: boolean;
   readonly runtimeMetrics: boolean;
   readonly saturation: { readonly intervalMs: number; readonly probes: readonly ProbeResource[] } | undefined;
@@ -100,6 +102,16 @@ export function resolveOptions(
       ? []
       : names.filter((name): name is Exclude<ExporterName, "prometheus" | "none"> => name !== "prometheus"),
     endpoint: off || !names.includes("prometheus") ? undefined : endpointSettings(diag, options, env),
+    exposition: {
+      withoutScopeInfo: booleanOption(
+        diag,
+        "prometheus.withoutScopeInfo",
+        typeof options.prometheus === "object" && options.prometheus !== null
+          ? options.prometheus.withoutScopeInfo
+          : undefined,
+        false,
+      ),
+    },
     tracing: !off && booleanOption(diag, "tracing", options.tracing, true),
     runtimeMetrics: !off && booleanOption(diag, "runtimeMetrics", options.runtimeMetrics, true),
     saturation:

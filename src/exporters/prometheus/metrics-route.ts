@@ -1,11 +1,8 @@
 import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import type { RouteHandler } from "../../endpoint/route-handler.js";
-import { acceptsOpenMetrics } from "./accepts-openmetrics.js";
-import {
-  CONTENT_TYPES,
-  type PrometheusFormat,
-  serializePrometheusToBuffer,
-} from "./prometheus-serializer.js";
+import type { ExpositionReport } from "./exposition-conflicts.js";
+import { negotiateFormat } from "./negotiate-format.js";
+import { CONTENT_TYPES, type PrometheusFormat, serializePrometheusSliced } from "./prometheus-serializer.js";
 
 /** Options of {@link createMetricsRoute}. */
 export interface MetricsRouteOptions {
@@ -13,12 +10,19 @@ export interface MetricsRouteOptions {
   readonly collect: () => Promise<ResourceMetrics>;
   /** Most scrapes served at once; more get 503 with `Retry-After: 1`. @default 16 */
   readonly maxConcurrentScrapes?: number | undefined;
+  /** Leave out the scope labels of application instruments. @default false */
+  readonly withoutScopeInfo?: boolean | undefined;
+  /** Where the changes that kept a page valid are reported (the collector's conflict log). */
+  readonly report?: ExpositionReport | undefined;
+  /** Longest stretch of serialization before the event loop gets a turn, in ms. @default 4 */
+  readonly sliceMs?: number | undefined;
 }
 
 /**
- * The Prometheus pull route: `GET /metrics` in text format 0.0.4, or OpenMetrics 1.0.0 when the
- * `Accept` header asks for it. Scrapes that arrive while one is being built share its body (one
- * collect per burst).
+ * The Prometheus pull route: `GET /metrics` in text format 0.0.4, OpenMetrics 1.0.0 or the
+ * protobuf format (native histograms), as the `Accept` header asks. Scrapes that arrive while a
+ * page of their format is being built share it (one collect per burst), and a page is written
+ * in slices that give the event loop back (docs/threat-model.md: scrape floods).
  */
 export function createMetricsRoute(options: MetricsRouteOptions): RouteHandler {
   const maxScrapes =
@@ -36,7 +40,14 @@ export function createMetricsRoute(options: MetricsRouteOptions): RouteHandler {
     if (pending === undefined) {
       pending = options
         .collect()
-        .then((snapshot) => serializePrometheusToBuffer(snapshot, { format }))
+        .then((snapshot) =>
+          serializePrometheusSliced(snapshot, {
+            format,
+            withoutScopeInfo: options.withoutScopeInfo === true,
+            report: options.report,
+            sliceMs: options.sliceMs,
+          }),
+        )
         .finally(() => inflight.delete(format));
       inflight.set(format, pending);
     }
@@ -50,12 +61,13 @@ export function createMetricsRoute(options: MetricsRouteOptions): RouteHandler {
     }
     activeScrapes++;
     try {
-      const format: PrometheusFormat = acceptsOpenMetrics(request.headers.accept) ? "openmetrics" : "text";
+      const format = negotiateFormat(request.headers.accept);
       const page = await body(format);
       response.writeHead(200, {
         "Content-Type": CONTENT_TYPES[format],
         "Content-Length": page.length,
         "Cache-Control": "no-store",
+        Vary: "Accept",
       });
       response.end(request.method === "HEAD" ? undefined : page);
     } finally {

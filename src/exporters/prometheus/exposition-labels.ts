@@ -1,0 +1,184 @@
+import type { Attributes, AttributeValue } from "@opentelemetry/api";
+import { sanitizeLabelName } from "./prometheus-names.js";
+
+/**
+ * Attributes to Prometheus labels, per the OpenTelemetry Prometheus-compatibility spec
+ * (https://opentelemetry.io/docs/specs/otel/compatibility/prometheus_and_openmetrics/#metric-attributes),
+ * plus the renames that keep a page valid:
+ *
+ * - keys are sanitized (`http.route` -> `http_route`, `1st` -> `_1st`, repeated `_` collapsed, so
+ *   nothing starts with `__`, which Prometheus reserves: `__name__` would rename the series);
+ * - keys that sanitize to one name (`a.b`, `a_b`) give one label whose values are joined with `;`,
+ *   ordered by the original keys (the spec's rule);
+ * - a key named like a label the serializer writes itself (`le` on a histogram: `le` twice makes
+ *   Prometheus fail the whole scrape; `otel_scope_name` beside the scope labels) becomes
+ *   `exported_<name>`, the prefix Prometheus itself gives a scraped label that clashes with one it
+ *   sets (`exported_job`);
+ * - `null` and `undefined` values are left out; other values are written as strings (arrays as
+ *   JSON), lone surrogates replaced so that the page stays valid UTF-8.
+ *
+ * Encodings are "byte strings" (one char per UTF-8 byte), cached per frozen attribute object: the
+ * store hands the same frozen object in every snapshot, so a series is encoded once, not per scrape.
+ */
+
+/** Label names whose meaning depends on where a series is written (never cached). */
+const CONTEXT_LABELS: ReadonlySet<string> = new Set([
+  "le",
+  "quantile",
+  "otel_scope_name",
+  "otel_scope_version",
+  "otel_scope_schema_url",
+]);
+
+/** Where a point's labels are written: the names the writer adds itself, and where renames are reported. */
+export interface LabelContext {
+  /** Label names the writer adds to this metric's samples (`le`, the scope labels). */
+  readonly reserved: ReadonlySet<string>;
+  /** Called for each rename or join (the page reports each cause once). */
+  note(kind: "reserved_label" | "label_clash", detail: string): void;
+}
+
+/** A context without reserved names whose notes go nowhere (counters and gauges of our own store). */
+export const PLAIN_CONTEXT: LabelContext = Object.freeze({
+  reserved: new Set<string>(),
+  note: () => {},
+});
+
+// `name="value"` pairs joined by `,` (no braces), per frozen attribute object.
+const textCache = new WeakMap<Attributes, string>();
+// Protobuf `Metric.label` fields (LabelPair messages), per frozen attribute object. Filled only
+// by protobuf scrapes, so text-only users do not pay its memory.
+const protoCache = new WeakMap<Attributes, string>();
+
+/** Label pairs of an attribute set in a context, and whether the result may be cached. */
+interface ResolvedLabels {
+  readonly names: string[];
+  readonly values: string[];
+  readonly cacheable: boolean;
+}
+
+function resolveLabels(attributes: Attributes, context: LabelContext): ResolvedLabels {
+  const names: string[] = [];
+  const values: string[] = [];
+  const keys: string[] = [];
+  // Original keys of each label, only when two keys met on one name.
+  let joined: Map<number, { key: string; value: string }[]> | undefined;
+  let cacheable = true;
+  for (const key of Object.keys(attributes)) {
+    const value = attributes[key];
+    if (value === undefined || value === null) continue;
+    let name = sanitizeLabelName(key);
+    if (CONTEXT_LABELS.has(name)) {
+      cacheable = false;
+      if (context.reserved.has(name)) {
+        context.note("reserved_label", key);
+        name = `exported_${name}`;
+      }
+    }
+    const text = stringifyValue(value);
+    const at = names.indexOf(name);
+    if (at < 0) {
+      names.push(name);
+      values.push(text);
+      keys.push(key);
+      continue;
+    }
+    cacheable = false;
+    joined ??= new Map();
+    let group = joined.get(at);
+    if (group === undefined) {
+      group = [{ key: keys[at]!, value: values[at]! }];
+      joined.set(at, group);
+    }
+    group.push({ key, value: text });
+  }
+  if (joined !== undefined) {
+    for (const [at, group] of joined) {
+      group.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      values[at] = group.map((entry) => entry.value).join(";");
+      context.note("label_clash", group.map((entry) => `"${entry.key}"`).join(", "));
+    }
+  }
+  return { names, values, cacheable };
+}
+
+function stringifyValue(value: AttributeValue): string {
+  // Lone surrogates would make the body invalid UTF-8; scrape parsers reject the whole page.
+  if (typeof value === "string") return value.toWellFormed();
+  if (Array.isArray(value)) return JSON.stringify(value);
+  return String(value);
+}
+
+/**
+ * Labels of a point in the text formats: `name="value"` pairs joined by `,`, without braces, as a
+ * byte string. Frozen attribute objects are encoded once.
+ */
+export function textLabels(attributes: Attributes, context: LabelContext): string {
+  const cached = textCache.get(attributes);
+  if (cached !== undefined) return cached;
+  const { names, values, cacheable } = resolveLabels(attributes, context);
+  const pairs: string[] = [];
+  for (let i = 0; i < names.length; i++) pairs.push(`${names[i]}="${escapeLabelValue(values[i]!)}"`);
+  // join() makes one flat string: `+=` left a tree of cons strings behind each cached label
+  // (~30 bytes per series at steady state, heap snapshot in bench/memory.bench.ts).
+  const bytes = toByteString(pairs.join(","));
+  if (cacheable && Object.isFrozen(attributes)) textCache.set(attributes, bytes);
+  return bytes;
+}
+
+/** Labels of a point as protobuf `Metric.label` fields (repeated `LabelPair`), as a byte string. */
+export function protoLabels(attributes: Attributes, context: LabelContext): string {
+  const cached = protoCache.get(attributes);
+  if (cached !== undefined) return cached;
+  const { names, values, cacheable } = resolveLabels(attributes, context);
+  const bytes = labelPairFields(names, values);
+  if (cacheable && Object.isFrozen(attributes)) protoCache.set(attributes, bytes);
+  return bytes;
+}
+
+/** `label` fields (field 1 of `Metric` and `Exemplar`) of the given pairs, as a byte string. */
+export function labelPairFields(names: readonly string[], values: readonly string[]): string {
+  let out = "";
+  for (let i = 0; i < names.length; i++) {
+    const name = toByteString(names[i]!);
+    const value = toByteString(values[i]!);
+    // LabelPair { name = 1; value = 2 }, both length-delimited.
+    const pair = `\u000a${varintBytes(name.length)}${name}\u0012${varintBytes(value.length)}${value}`;
+    out += `\u000a${varintBytes(pair.length)}${pair}`;
+  }
+  return out;
+}
+
+/** A non-negative integer as protobuf varint bytes, in a byte string. */
+export function varintBytes(value: number): string {
+  let out = "";
+  let rest = value;
+  while (rest >= 0x80) {
+    out += String.fromCharCode((rest % 0x80) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  return out + String.fromCharCode(rest);
+}
+
+/**
+ * Escaped `key="value"` pairs of an attribute set, without braces, as text (not a byte string):
+ * for tools that build lines of their own (bench/lib/floor-serializer.ts).
+ */
+export function encodeLabels(attributes: Attributes): string {
+  const bytes = textLabels(attributes, PLAIN_CONTEXT);
+  return ASCII.test(bytes) ? bytes : Buffer.from(bytes, "latin1").toString("utf8");
+}
+
+/** Label values escape backslash, double quote and line feed (both text formats). */
+export function escapeLabelValue(value: string): string {
+  return /[\\"\n]/.test(value)
+    ? value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")
+    : value;
+}
+
+const ASCII = /^[\u0000-\u007f]*$/;
+
+/** `text` with one char per UTF-8 byte: itself when ASCII, else its UTF-8 bytes read as latin1. */
+export function toByteString(text: string): string {
+  return ASCII.test(text) ? text : Buffer.from(text, "utf8").toString("latin1");
+}
