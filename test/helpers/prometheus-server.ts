@@ -60,6 +60,8 @@ export async function startPrometheus(options: {
   targets: string[];
   job?: string;
   scrapeIntervalSeconds?: number;
+  /** Extra command-line flags, e.g. `--enable-feature=native-histograms`. */
+  flags?: readonly string[];
 }): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), "zoran-prometheus-"));
   const interval = options.scrapeIntervalSeconds ?? 1;
@@ -81,6 +83,7 @@ export async function startPrometheus(options: {
       `--storage.tsdb.path=${join(dir, "data")}`,
       `--web.listen-address=127.0.0.1:${port}`,
       "--log.level=warn",
+      ...(options.flags ?? []),
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );

@@ -82,7 +82,7 @@ function sparse(
       const gap = index - lastIndex - 1;
       if (gap <= 2) {
         for (let k = 0; k < gap; k++) {
-          deltas.push(-previousCount);
+          deltas.push(0 - previousCount);
           previousCount = 0;
         }
         spans[spans.length - 1]! += gap + 1;
