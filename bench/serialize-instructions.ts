@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import type { SignalAttributes } from "../src/collector/telemetry-collector.js";
+import { PageBufferPool } from "../src/exporters/prometheus/page-buffer-pool.js";
 import { serializePrometheusToBuffer } from "../src/exporters/prometheus/prometheus-serializer.js";
 import { GoldenSignals } from "../src/signals/golden-signals.js";
 import { benchCollector, latencyLabelSets } from "./lib/contenders.js";
@@ -92,8 +93,13 @@ async function runChild(contender: Contender, calls: number, format: "text" | "o
   }
   const snapshot: ResourceMetrics = await collector.collect();
   const floor = new FloorHistogramSerializer("zoran_latency_seconds", collector.store.latency.series);
+  const pool = new PageBufferPool();
   const work: Record<Contender, () => unknown> = {
-    ours: async () => serializePrometheusToBuffer(await collector.collect(), { format }),
+    ours: async () => {
+      const page = serializePrometheusToBuffer(await collector.collect(), { format, pool });
+      pool.release(page);
+      return page;
+    },
     collect: () => collector.collect(),
     serialize: () => serializePrometheusToBuffer(snapshot, { format }),
     floor: () => floor.serialize(),

@@ -1,7 +1,9 @@
+import { finished } from "node:stream";
 import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import type { RouteHandler } from "../../endpoint/route-handler.js";
 import type { ExpositionReport } from "./exposition-conflicts.js";
 import { negotiateFormat } from "./negotiate-format.js";
+import { PageBufferPool } from "./page-buffer-pool.js";
 import { CONTENT_TYPES, type PrometheusFormat, serializePrometheusSliced } from "./prometheus-serializer.js";
 
 /** Options of {@link createMetricsRoute}. */
@@ -14,7 +16,7 @@ export interface MetricsRouteOptions {
   readonly withoutScopeInfo?: boolean | undefined;
   /** Where the changes that kept a page valid are reported (the collector's conflict log). */
   readonly report?: ExpositionReport | undefined;
-  /** Longest stretch of serialization before the event loop gets a turn, in ms. @default 4 */
+  /** Longest stretch of serialization before the event loop gets a turn, in ms. @default 2 */
   readonly sliceMs?: number | undefined;
 }
 
@@ -29,16 +31,20 @@ export function createMetricsRoute(options: MetricsRouteOptions): RouteHandler {
     typeof options.maxConcurrentScrapes === "number" && options.maxConcurrentScrapes >= 1
       ? Math.floor(options.maxConcurrentScrapes)
       : 16;
-  const inflight = new Map<PrometheusFormat, Promise<Buffer>>();
+  const inflight = new Map<PrometheusFormat, SharedPage>();
+  // Recent page buffers: a burst of scrapes writes into memory already mapped (page-buffer-pool.ts).
+  const pool = new PageBufferPool({ maxIdle: 3 });
   let activeScrapes = 0;
 
   // Bytes, not a string: at 10,000 label sets decoding the page to a string and encoding it
-  // again cost ~70 ms each (bench/scrape.bench.ts). Each page is a fresh Buffer, since a slow
-  // socket may still be writing the previous one.
-  function body(format: PrometheusFormat): Promise<Buffer> {
-    let pending = inflight.get(format);
-    if (pending === undefined) {
-      pending = options
+  // again cost ~70 ms each (bench/scrape.bench.ts). Scrapes of one format that arrive while its
+  // page is built share it; its buffer goes back to the pool once the last of their responses
+  // has finished (or closed): a slow socket may still be writing it until then.
+  function join(format: PrometheusFormat): SharedPage {
+    let shared = inflight.get(format);
+    if (shared === undefined) {
+      const page: SharedPage = { users: 0, building: true, body: undefined as unknown as Promise<Buffer> };
+      page.body = options
         .collect()
         .then((snapshot) =>
           serializePrometheusSliced(snapshot, {
@@ -46,12 +52,28 @@ export function createMetricsRoute(options: MetricsRouteOptions): RouteHandler {
             withoutScopeInfo: options.withoutScopeInfo === true,
             report: options.report,
             sliceMs: options.sliceMs,
+            pool,
           }),
         )
-        .finally(() => inflight.delete(format));
-      inflight.set(format, pending);
+        .then((body) => {
+          page.page = body;
+          return body;
+        })
+        .finally(() => {
+          inflight.delete(format);
+          page.building = false;
+          if (page.users === 0 && page.page !== undefined) pool.release(page.page);
+        });
+      inflight.set(format, page);
+      shared = page;
     }
-    return pending;
+    shared.users++;
+    return shared;
+  }
+
+  function leave(shared: SharedPage): void {
+    shared.users--;
+    if (shared.users === 0 && !shared.building && shared.page !== undefined) pool.release(shared.page);
   }
 
   return async (request, response) => {
@@ -62,7 +84,15 @@ export function createMetricsRoute(options: MetricsRouteOptions): RouteHandler {
     activeScrapes++;
     try {
       const format = negotiateFormat(request.headers.accept);
-      const page = await body(format);
+      const shared = join(format);
+      let page: Buffer;
+      try {
+        page = await shared.body;
+      } catch (error) {
+        leave(shared);
+        throw error;
+      }
+      finished(response, () => leave(shared));
       response.writeHead(200, {
         "Content-Type": CONTENT_TYPES[format],
         "Content-Length": page.length,
@@ -74,4 +104,14 @@ export function createMetricsRoute(options: MetricsRouteOptions): RouteHandler {
       activeScrapes--;
     }
   };
+}
+
+/** A page being built or written, shared by the scrapes of one format that arrived meanwhile. */
+interface SharedPage {
+  body: Promise<Buffer>;
+  /** The page once built. */
+  page?: Buffer;
+  /** Scrapes holding it: waiting for it or writing it. */
+  users: number;
+  building: boolean;
 }

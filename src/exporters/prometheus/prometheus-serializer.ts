@@ -3,6 +3,7 @@ import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import type { ExpositionReport } from "./exposition-conflicts.js";
 import { type ExpositionPlanOptions, planExposition } from "./exposition-plan.js";
 import { ExpositionWriter } from "./exposition-writer.js";
+import type { PageBufferPool } from "./page-buffer-pool.js";
 import { writeProtobufPage } from "./protobuf-exposition.js";
 import { SliceClock } from "./slice-budget.js";
 import { writeTextPage } from "./text-exposition.js";
@@ -30,11 +31,16 @@ export interface PrometheusSerializerOptions extends ExpositionPlanOptions {
    * the page is still valid; the changes are only not reported.
    */
   readonly report?: ExpositionReport | undefined;
+  /**
+   * Recent page buffers to write into (the `/metrics` route's): the page is then a view of
+   * pooled memory, to be given back with `pool.release(page)` once nothing reads it any more.
+   */
+  readonly pool?: PageBufferPool | undefined;
 }
 
 /** Options of {@link serializePrometheusSliced}. */
 export interface SlicedSerializerOptions extends PrometheusSerializerOptions {
-  /** Longest stretch of work before the event loop gets a turn, in milliseconds. @default 4 */
+  /** Longest stretch of work before the event loop gets a turn, in milliseconds. @default 2 */
   readonly sliceMs?: number;
 }
 
@@ -97,7 +103,7 @@ export function serializePrometheusToBuffer(
   options: PrometheusSerializerOptions = {},
 ): Buffer {
   const format = options.format ?? "text";
-  const writer = new ExpositionWriter(pageSizeHints[format]);
+  const writer = new ExpositionWriter(pageSizeHints[format], options.pool);
   const pages = pageWriter(writer, snapshot, options, undefined);
   while (!pages.next().done) {
     // runs to the end: no budget, no yield
@@ -117,8 +123,8 @@ export async function serializePrometheusSliced(
   options: SlicedSerializerOptions = {},
 ): Promise<Buffer> {
   const format = options.format ?? "text";
-  const writer = new ExpositionWriter(pageSizeHints[format]);
-  const clock = new SliceClock(options.sliceMs ?? 4);
+  const writer = new ExpositionWriter(pageSizeHints[format], options.pool);
+  const clock = new SliceClock(options.sliceMs ?? 2);
   clock.restart();
   const pages = pageWriter(writer, snapshot, options, clock);
   while (!pages.next().done) {
