@@ -2,6 +2,8 @@ import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import type { SignalAttributes } from "../src/collector/telemetry-collector.js";
 import { PageBufferPool } from "../src/exporters/prometheus/page-buffer-pool.js";
@@ -19,16 +21,18 @@ import { FloorHistogramSerializer } from "./lib/floor-serializer.js";
  *   npx tsx bench/serialize-instructions.ts            prints instructions per call, ours and floor
  *
  * Each contender runs in a process of its own under `valgrind --tool=callgrind`, twice: with
- * `LOW` and with `HIGH` timed calls after the same warm-up. The difference divided by
- * `HIGH - LOW` is the steady-state cost of one call: set-up, JIT warm-up and exit cancel out.
- * Counts are instructions, not time (cache misses and GC pauses weigh differently), but they do
- * not move with the neighbours' load.
+ * `LOW` and with `HIGH` calls after the same warm-up. The difference divided by `HIGH - LOW` is
+ * the steady-state cost of one call: set-up, JIT warm-up and exit cancel out. Every call is
+ * preceded by a full GC, so that each contender pays for its own garbage and only its own, at the
+ * same point of every call (without it, where major GCs fell moved the counts by 20-30% between
+ * runs). Counts are instructions, not time (cache misses and page faults weigh differently), but
+ * they do not move with the neighbours' load. `--contenders=ours,floor,collect,serialize`.
  */
 
 const SETS = 10_000;
 const WARMUP = 8;
 const LOW = 4;
-const HIGH = 12;
+const HIGH = 16;
 const VALUES = [0.004, 0.02, 0.07, 0.245, 0.9, 2.5, 11, 45];
 
 type Contender = "ours" | "serialize" | "collect" | "floor";
@@ -38,6 +42,7 @@ const { values } = parseArgs({
     child: { type: "string" },
     calls: { type: "string" },
     format: { type: "string", default: "text" },
+    contenders: { type: "string", default: "ours,floor" },
   },
 });
 
@@ -48,7 +53,7 @@ if (values.child !== undefined) {
   const load = loadavg()[0]!.toFixed(2);
   const rows: string[] = [];
   const counts: Partial<Record<Contender, number>> = {};
-  for (const contender of ["ours", "collect", "serialize", "floor"] as const) {
+  for (const contender of values.contenders!.split(",") as Contender[]) {
     const low = instructions(contender, LOW, format);
     const high = instructions(contender, HIGH, format);
     counts[contender] = (high - low) / (HIGH - LOW);
@@ -105,8 +110,11 @@ async function runChild(contender: Contender, calls: number, format: "text" | "o
     floor: () => floor.serialize(),
   };
   const run = work[contender];
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
   let bytes = 0;
   for (let i = 0; i < WARMUP + calls; i++) {
+    gc();
     const out = await run();
     if (Buffer.isBuffer(out)) bytes += out.length;
   }
