@@ -17,8 +17,11 @@ import { sanitizeLabelName } from "./prometheus-names.js";
  * - `null` and `undefined` values are left out; other values are written as strings (arrays as
  *   JSON), lone surrogates replaced so that the page stays valid UTF-8.
  *
- * Encodings are "byte strings" (one char per UTF-8 byte), cached per frozen attribute object: the
- * store hands the same frozen object in every snapshot, so a series is encoded once, not per scrape.
+ * Encodings are "byte strings" (one char per UTF-8 byte). Two caches keep a scrape from escaping
+ * the same text again: per frozen attribute object (a store that hands the same object in every
+ * snapshot), and per attribute key, then value (`operation="answer"`: a store that makes fresh
+ * attribute objects at each collection, keeping none per series, as the struct-of-arrays store of
+ * the recording kernel does; the pieces of a point are then joined, a few Map lookups per point).
  */
 
 /** Label names whose meaning depends on where a series is written (never cached). */
@@ -49,6 +52,69 @@ const textCache = new WeakMap<Attributes, string>();
 // Protobuf `Metric.label` fields (LabelPair messages), per frozen attribute object. Filled only
 // by protobuf scrapes, so text-only users do not pay its memory.
 const protoCache = new WeakMap<Attributes, string>();
+
+/**
+ * Encoded `name="value"` pieces (text) and `LabelPair` fields (protobuf) by attribute key, then
+ * value: escaped once per distinct value, not once per series, with a bound on what is kept.
+ */
+interface KeyPieces {
+  readonly label: string;
+  /** A name whose meaning depends on where it is written (`le`, the scope labels): never pieced. */
+  readonly contextual: boolean;
+  readonly text: Map<string, string>;
+  readonly proto: Map<string, string>;
+}
+const pieces = new Map<string, KeyPieces>();
+let pieceCount = 0;
+const PIECE_LIMIT = 100_000;
+
+function keyPieces(key: string): KeyPieces {
+  let entry = pieces.get(key);
+  if (entry === undefined) {
+    if (pieceCount >= PIECE_LIMIT || pieces.size >= 10_000) {
+      pieces.clear();
+      pieceCount = 0;
+    }
+    const label = sanitizeLabelName(key);
+    entry = { label, contextual: CONTEXT_LABELS.has(label), text: new Map(), proto: new Map() };
+    pieces.set(key, entry);
+  }
+  return entry;
+}
+
+/**
+ * The labels of `attributes` joined from cached pieces, or undefined when the general path must
+ * decide: a value that is not a string, a contextual name, two keys meeting on one label.
+ */
+function piecedLabels(attributes: Attributes, proto: boolean): string | undefined {
+  let out = "";
+  let first: string | undefined;
+  let more: string[] | undefined;
+  for (const key of Object.keys(attributes)) {
+    const value = attributes[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "string") return undefined;
+    const entry = keyPieces(key);
+    if (entry.contextual) return undefined;
+    const label = entry.label;
+    if (first === undefined) first = label;
+    else if (label === first || more?.includes(label)) return undefined;
+    else (more ??= []).push(label);
+    const cache = proto ? entry.proto : entry.text;
+    let piece = cache.get(value);
+    if (piece === undefined) {
+      piece = proto
+        ? labelPairFields([label], [value.toWellFormed()])
+        : toByteString(`${label}="${escapeLabelValue(value.toWellFormed())}"`);
+      if (pieceCount < PIECE_LIMIT) {
+        cache.set(value, piece);
+        pieceCount++;
+      }
+    }
+    out = out === "" ? piece : proto ? out + piece : `${out},${piece}`;
+  }
+  return out;
+}
 
 /** Label pairs of an attribute set in a context, and whether the result may be cached. */
 interface ResolvedLabels {
@@ -114,25 +180,39 @@ function stringifyValue(value: AttributeValue): string {
  * byte string. Frozen attribute objects are encoded once.
  */
 export function textLabels(attributes: Attributes, context: LabelContext): string {
-  const cached = textCache.get(attributes);
-  if (cached !== undefined) return cached;
+  const frozen = Object.isFrozen(attributes);
+  if (frozen) {
+    const cached = textCache.get(attributes);
+    if (cached !== undefined) return cached;
+  } else {
+    // A fresh object per collection: from the pieces (a frozen one is cached whole, flat, below).
+    const pieced = piecedLabels(attributes, false);
+    if (pieced !== undefined) return pieced;
+  }
   const { names, values, cacheable } = resolveLabels(attributes, context);
   const pairs: string[] = [];
   for (let i = 0; i < names.length; i++) pairs.push(`${names[i]}="${escapeLabelValue(values[i]!)}"`);
   // join() makes one flat string: `+=` left a tree of cons strings behind each cached label
   // (~30 bytes per series at steady state, heap snapshot in bench/memory.bench.ts).
   const bytes = toByteString(pairs.join(","));
-  if (cacheable && Object.isFrozen(attributes)) textCache.set(attributes, bytes);
+  if (cacheable && frozen) textCache.set(attributes, bytes);
   return bytes;
 }
 
 /** Labels of a point as protobuf `Metric.label` fields (repeated `LabelPair`), as a byte string. */
 export function protoLabels(attributes: Attributes, context: LabelContext): string {
-  const cached = protoCache.get(attributes);
-  if (cached !== undefined) return cached;
+  const frozen = Object.isFrozen(attributes);
+  if (frozen) {
+    const cached = protoCache.get(attributes);
+    if (cached !== undefined) return cached;
+  } else {
+    // A fresh object per collection: from the pieces (a frozen one is cached whole, flat, below).
+    const pieced = piecedLabels(attributes, true);
+    if (pieced !== undefined) return pieced;
+  }
   const { names, values, cacheable } = resolveLabels(attributes, context);
   const bytes = labelPairFields(names, values);
-  if (cacheable && Object.isFrozen(attributes)) protoCache.set(attributes, bytes);
+  if (cacheable && frozen) protoCache.set(attributes, bytes);
   return bytes;
 }
 
