@@ -97,9 +97,14 @@ function piecedLabels(attributes: Attributes, proto: boolean): string | undefine
     const entry = keyPieces(key);
     if (entry.contextual) return undefined;
     const label = entry.label;
-    if (first === undefined) first = label;
-    else if (label === first || more?.includes(label)) return undefined;
-    else (more ??= []).push(label);
+    if (first === undefined) {
+      first = label;
+    } else if (label === first || more?.includes(label)) {
+      return undefined;
+    } else {
+      more ??= [];
+      more.push(label);
+    }
     const cache = proto ? entry.proto : entry.text;
     let piece = cache.get(value);
     if (piece === undefined) {
