@@ -52,7 +52,8 @@ describe("the /metrics route's page buffers", () => {
     });
     await collector.start();
     const record = () => {
-      for (let i = 0; i < 10_000; i++) collector!.recordSignal(GoldenSignals.LATENCY, 0.05, { operation: `op_${i}` });
+      for (let i = 0; i < 10_000; i++)
+        collector!.recordSignal(GoldenSignals.LATENCY, 0.05, { operation: `op_${i}` });
     };
     record();
     const url = new URL(`${collector.url}/metrics`);
