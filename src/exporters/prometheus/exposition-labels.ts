@@ -1,4 +1,5 @@
 import type { Attributes, AttributeValue } from "@opentelemetry/api";
+import type { ExpositionWriter } from "./exposition-writer.js";
 import { sanitizeLabelName } from "./prometheus-names.js";
 
 /**
@@ -202,6 +203,74 @@ export function textLabels(attributes: Attributes, context: LabelContext): strin
   const bytes = toByteString(pairs.join(","));
   if (cacheable && frozen) textCache.set(attributes, bytes);
   return bytes;
+}
+
+/**
+ * Writes the labels of a point in the text formats (as {@link textLabels} returns them) straight
+ * into the page: a fresh attribute object's pieces are written one by one, with no string built
+ * for the point (the kernel's store makes one such object per series and collection).
+ */
+export function writeTextLabels(
+  writer: ExpositionWriter,
+  attributes: Attributes,
+  context: LabelContext,
+): void {
+  if (!Object.isFrozen(attributes)) {
+    const start = writer.position;
+    if (writePieces(writer, attributes)) return;
+    writer.rewind(start);
+  }
+  writer.bytes(textLabels(attributes, context));
+}
+
+/** {@link writeTextLabels} for protobuf `Metric.label` fields. */
+export function writeProtoLabels(
+  writer: ExpositionWriter,
+  attributes: Attributes,
+  context: LabelContext,
+): void {
+  if (!Object.isFrozen(attributes)) {
+    const start = writer.position;
+    if (writePieces(writer, attributes, true)) return;
+    writer.rewind(start);
+  }
+  writer.bytes(protoLabels(attributes, context));
+}
+
+/** Writes the pieces of `attributes`; false (part written) when the general path must decide. */
+function writePieces(writer: ExpositionWriter, attributes: Attributes, proto = false): boolean {
+  let first: string | undefined;
+  let more: string[] | undefined;
+  for (const key of Object.keys(attributes)) {
+    const value = attributes[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "string") return false;
+    const entry = keyPieces(key);
+    if (entry.contextual) return false;
+    const label = entry.label;
+    if (first === undefined) {
+      first = label;
+    } else if (label === first || more?.includes(label)) {
+      return false;
+    } else {
+      more ??= [];
+      more.push(label);
+      if (!proto) writer.byte(0x2c); // ,
+    }
+    const cache = proto ? entry.proto : entry.text;
+    let piece = cache.get(value);
+    if (piece === undefined) {
+      piece = proto
+        ? labelPairFields([label], [value.toWellFormed()])
+        : toByteString(`${label}="${escapeLabelValue(value.toWellFormed())}"`);
+      if (pieceCount < PIECE_LIMIT) {
+        cache.set(value, piece);
+        pieceCount++;
+      }
+    }
+    writer.bytes(piece);
+  }
+  return true;
 }
 
 /** Labels of a point as protobuf `Metric.label` fields (repeated `LabelPair`), as a byte string. */

@@ -39,6 +39,11 @@ export class ExpositionWriter {
     this.pos = pos;
   }
 
+  /** Forgets what was written from `position` on (it must be at most the current position). */
+  rewind(position: number): void {
+    this.pos = position;
+  }
+
   /** Writes again the `length` bytes written at `start` (grow() keeps offsets). */
   repeat(start: number, length: number): void {
     if (this.pos + length > this.buffer.length) this.grow(length);

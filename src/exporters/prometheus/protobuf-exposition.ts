@@ -8,6 +8,7 @@ import {
   protoLabels,
   toByteString,
   varintBytes,
+  writeProtoLabels,
 } from "./exposition-labels.js";
 import type { ExpositionPlan } from "./exposition-plan.js";
 import type { ExpositionWriter } from "./exposition-writer.js";
@@ -73,20 +74,25 @@ export function* writeProtobufPage(
       ) {
         continue;
       }
+      // Our own families: labels straight into the page (see text-exposition.ts).
+      const direct = seen === undefined && scopeProto === "";
       for (let i = 0; i < points.length; i++) {
         const point = points[i]!;
-        const pointLabels = protoLabels(point.attributes, labels);
-        const all = scopeProto === "" ? pointLabels : pointLabels + scopeProto;
-        if (seen !== undefined) {
-          if (seen.has(all)) {
-            planned.duplicate();
-            continue;
+        let all: string | undefined;
+        if (!direct) {
+          all = protoLabels(point.attributes, labels) + scopeProto;
+          if (seen !== undefined) {
+            if (seen.has(all)) {
+              planned.duplicate();
+              continue;
+            }
+            seen.add(all);
           }
-          seen.add(all);
         }
         writer.byte(0x22); // MetricFamily.metric
         const metricMark = writer.beginLength();
-        writer.bytes(all);
+        if (all === undefined) writeProtoLabels(writer, point.attributes, labels);
+        else writer.bytes(all);
         if (histogram) {
           let layout: NativeLayout | undefined;
           const native = nativeOf(point);
