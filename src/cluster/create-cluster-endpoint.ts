@@ -1,6 +1,7 @@
 import type { DiagLogger } from "@opentelemetry/api";
 import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
 import { createHttpEndpoint, type HttpEndpointOptions } from "../endpoint/http-endpoint.js";
+import { ExpositionConflictLog } from "../exporters/prometheus/exposition-conflicts.js";
 import { createMetricsRoute } from "../exporters/prometheus/metrics-route.js";
 import { describeError } from "../privacy/describe-error.js";
 import type { ClusterAggregator } from "./cluster-aggregator.js";
@@ -47,6 +48,7 @@ export function createClusterEndpoint(
     createMetricsRoute({
       collect: () => aggregator.collect(),
       maxConcurrentScrapes: options.maxConcurrentScrapes,
+      report: new ExpositionConflictLog(diag),
     }),
   );
   return {

@@ -8,6 +8,7 @@ import { createAlertingEngine } from "../alerting/alerting-options.js";
 import { createAlertsRoute } from "../alerting/alerts-route.js";
 import { createHttpEndpoint, type HttpEndpoint } from "../endpoint/http-endpoint.js";
 import { EXPORTER_FACTORIES, EXPORTER_OPTION_KEYS } from "../exporters/exporter-registry.js";
+import type { ExpositionReport } from "../exporters/prometheus/exposition-conflicts.js";
 import { createMetricsRoute } from "../exporters/prometheus/metrics-route.js";
 import type { ExporterSetup, TelemetryExporter } from "../exporters/telemetry-exporter.js";
 import { createLivePageRoutes } from "../web/live-page-routes.js";
@@ -32,6 +33,8 @@ export interface ExporterContext {
   readonly collect: () => Promise<ResourceMetrics>;
   readonly reportFailure: (exporter: string, error: unknown) => void;
   readonly reportSpansDropped: (exporter: string, reason: string, count: number) => void;
+  /** Where the Prometheus serializer reports what it changed to keep a page valid. */
+  readonly expositionReport: ExpositionReport;
 }
 
 /**
@@ -55,6 +58,8 @@ export function buildExporters(context: ExporterContext): ExporterParts {
         createMetricsRoute({
           collect: context.collect,
           maxConcurrentScrapes: resolved.endpoint.maxConcurrentScrapes,
+          withoutScopeInfo: resolved.exposition.withoutScopeInfo,
+          report: context.expositionReport,
         }),
       );
     } catch (error) {

@@ -16,6 +16,15 @@ import type { ProbeResource } from "../signals/label-values.js";
 export interface PrometheusEndpointOptions extends HttpEndpointOptions {
   /** Most scrapes served at once; more get 503 with `Retry-After: 1`. @default 16 */
   maxConcurrentScrapes?: number;
+  /**
+   * Leave out the `otel_scope_name` / `otel_scope_version` labels that application instruments
+   * (`collector.meter`, the app's SDK instruments) carry on Prometheus pages, as the OpenTelemetry
+   * Prometheus-compatibility spec allows (the reference exporter's option of the same name). The
+   * golden signals never carry them. Two meters' instruments of one name then collide: the later
+   * series is left out and reported. Also applies to `export("prometheus" | "openmetrics")`.
+   * @default false
+   */
+  withoutScopeInfo?: boolean;
 }
 
 /** Options of the automatic saturation probes. */

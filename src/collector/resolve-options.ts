@@ -44,6 +44,8 @@ export interface ResolvedCollectorOptions {
   readonly exitFlush: { readonly signals: readonly ExitSignal[] } | undefined;
   /** The HTTP endpoint, when `prometheus` is among the exporters. */
   readonly endpoint: EndpointSettings | undefined;
+  /** How Prometheus pages are written, by the endpoint and by `export()`. */
+  readonly exposition: { readonly withoutScopeInfo: boolean };
   readonly tracing: boolean;
   readonly runtimeMetrics: boolean;
   readonly saturation: { readonly intervalMs: number; readonly probes: readonly ProbeResource[] } | undefined;
@@ -124,6 +126,16 @@ export function resolveOptions(
     consoleSpans: !off && chosen.consoleSpans,
     exitFlush: off ? undefined : exitFlushOption(diag, options.flushOnExit, names),
     endpoint: off || !names.includes("prometheus") ? undefined : endpointSettings(diag, options, env),
+    exposition: {
+      withoutScopeInfo: booleanOption(
+        diag,
+        "prometheus.withoutScopeInfo",
+        typeof options.prometheus === "object" && options.prometheus !== null
+          ? options.prometheus.withoutScopeInfo
+          : undefined,
+        false,
+      ),
+    },
     tracing: !off && booleanOption(diag, "tracing", options.tracing, true),
     runtimeMetrics: !off && booleanOption(diag, "runtimeMetrics", options.runtimeMetrics, true),
     saturation:

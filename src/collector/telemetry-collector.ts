@@ -13,6 +13,7 @@ import type { AlertingEngine } from "../alerting/alerting-engine.js";
 import { FailureReporter } from "../diagnostics/failure-reporter.js";
 import type { HttpEndpoint } from "../endpoint/http-endpoint.js";
 import type { RouteHandler } from "../endpoint/route-handler.js";
+import { ExpositionConflictLog } from "../exporters/prometheus/exposition-conflicts.js";
 import type { TelemetryExporter } from "../exporters/telemetry-exporter.js";
 import { type InstrumentOptions, instrumentClient } from "../instrument/ai/instrument-client.js";
 import {
@@ -37,7 +38,7 @@ import type { WindowStore } from "../window/window-store.js";
 import { buildExporters, buildLiveParts } from "./build-parts.js";
 import type { TelemetryCollectorOptions } from "./collector-options.js";
 import { registerExitFlush } from "./exit-flush.js";
-import { type ExportFormat, serializeSnapshot } from "./export-format.js";
+import { type ExportFormat, type ExpositionSettings, serializeSnapshot } from "./export-format.js";
 import { type ResolvedCollectorOptions, resolveOptions } from "./resolve-options.js";
 import { Scheduler } from "./scheduler.js";
 import { SdkBridge } from "./sdk-bridge.js";
@@ -118,6 +119,7 @@ export class TelemetryCollector implements Recorder {
   private readonly probes: SaturationProbe[];
   private readonly scheduler: Scheduler;
   private readonly failures: FailureReporter;
+  private readonly exposition: ExpositionSettings;
   private lastEvaluationMs = Number.NEGATIVE_INFINITY;
   private stopRuntimeMetrics: (() => void) | undefined;
   private stopExitFlush: (() => void) | undefined;
@@ -147,6 +149,9 @@ export class TelemetryCollector implements Recorder {
       merge: resolved.cluster,
       diag: this.diag,
     });
+    // One conflict log for /metrics and export(): each cause reported and counted once.
+    const expositionReport = new ExpositionConflictLog(this.diag);
+    this.exposition = { withoutScopeInfo: resolved.exposition.withoutScopeInfo, report: expositionReport };
     const parts = buildExporters({
       resolved,
       options,
@@ -154,6 +159,7 @@ export class TelemetryCollector implements Recorder {
       collect: () => this.collect(),
       reportFailure: (exporter, error) => this.failures.report(exporter, error),
       reportSpansDropped: (exporter, reason, count) => this.store.spansDropped(exporter, reason, count),
+      expositionReport,
     });
     this.endpoint = parts.endpoint;
     this.endpointError = parts.endpointError;
@@ -337,7 +343,7 @@ export class TelemetryCollector implements Recorder {
    * line) or `csv`. Works before `start()` and with `exporter: "none"`.
    */
   async export(format: ExportFormat): Promise<string> {
-    return serializeSnapshot(await this.collect(), format);
+    return serializeSnapshot(await this.collect(), format, this.exposition);
   }
 
   /**

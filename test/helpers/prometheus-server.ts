@@ -62,6 +62,8 @@ export async function startPrometheus(options: {
   scrapeIntervalSeconds?: number;
   /** Keep the target's own `job`/`instance` labels (a Pushgateway's groups). */
   honorLabels?: boolean;
+  /** Extra command-line flags, e.g. `--enable-feature=native-histograms`. */
+  flags?: readonly string[];
 }): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), "zoran-prometheus-"));
   const interval = options.scrapeIntervalSeconds ?? 1;
@@ -84,6 +86,7 @@ export async function startPrometheus(options: {
       `--storage.tsdb.path=${join(dir, "data")}`,
       `--web.listen-address=127.0.0.1:${port}`,
       "--log.level=warn",
+      ...(options.flags ?? []),
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
