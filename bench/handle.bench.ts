@@ -1,5 +1,5 @@
-import type { SignalHandle } from "../src/recording/signal-handle.js";
 import type { SignalAttributes } from "../src/collector/telemetry-collector.js";
+import type { SignalHandle } from "../src/recording/signal-handle.js";
 import { GoldenSignals } from "../src/signals/golden-signals.js";
 import { type BenchCase, type CaseResult, compareCases } from "./lib/compare.js";
 import { benchCollector, FloorHistogram, latencyLabelSets, promClientMetrics } from "./lib/contenders.js";

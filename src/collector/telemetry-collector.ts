@@ -1,4 +1,5 @@
 import {
+  type Context,
   type ContextManager,
   context,
   type DiagLogger,
@@ -26,8 +27,9 @@ import {
 } from "../instrument/ai-exchange.js";
 import { type WrapOptions, wrap as wrapFunction } from "../instrument/wrap.js";
 import { describeError } from "../privacy/describe-error.js";
+import { DEFAULT_MAX_BUCKETS } from "../recording/exponential-buckets.js";
 import { GoldenSignalStore } from "../recording/golden-signal-store.js";
-import type { Recorder } from "../recording/recorder.js";
+import type { CapturedContext, Recorder } from "../recording/recorder.js";
 import type { SignalAttributes, TraceOptions } from "../recording/signal-attributes.js";
 import type { SignalHandle } from "../recording/signal-handle.js";
 import { SignalRecorder } from "../recording/signal-recorder.js";
@@ -112,6 +114,8 @@ export class TelemetryCollector implements Recorder {
       resource,
       cardinalityLimit: resolved.cardinalityLimit,
       diag: this.diag,
+      exemplars: resolved.exemplarFilter !== "always_off",
+      nativeMaxBuckets: resolved.nativeHistograms ? DEFAULT_MAX_BUCKETS : undefined,
     });
     this.failures = new FailureReporter(
       this.diag,
@@ -149,6 +153,7 @@ export class TelemetryCollector implements Recorder {
       contextManager: this.contextManager,
       tracer: this.activeTracer,
       disabled: resolved.disabled,
+      exemplarFilter: resolved.exemplarFilter,
     });
     this.probes = resolved.saturation === undefined ? [] : createProbes(resolved.saturation.probes);
     const live = buildLiveParts(resolved, this.endpoint, () => this.alerts());
@@ -203,6 +208,27 @@ export class TelemetryCollector implements Recorder {
    */
   series(signal: GoldenSignal, attributes?: SignalAttributes): SignalHandle {
     return this.recorder.series(signal, attributes);
+  }
+
+  /**
+   * The current place (OpenTelemetry context and `trace()` operation), to re-enter later with
+   * {@link enter}: e.g. each step of a stream produced inside an operation.
+   */
+  capture(): CapturedContext {
+    return this.recorder.capture();
+  }
+
+  /** Runs `fn` in a place {@link capture}d earlier: its OpenTelemetry context and its operation. */
+  enter<T>(captured: CapturedContext, fn: () => T): T {
+    return this.recorder.enter(captured, fn);
+  }
+
+  /**
+   * Runs `fn` in OpenTelemetry context `context`, outside any `trace()` operation: what it
+   * records is its own operation's (an HTTP request's handler, a fetch call's result).
+   */
+  enterOutsideOperation<T>(context: Context, fn: () => T): T {
+    return this.recorder.enterOutsideOperation(context, fn);
   }
 
   /**
@@ -356,7 +382,10 @@ export class TelemetryCollector implements Recorder {
     for (const probe of this.probes) {
       try {
         const value = await probe.sample();
-        if (value !== undefined) this.store.saturation.get(probe.resource, 0).set(value);
+        if (value !== undefined) {
+          const saturation = this.store.saturation;
+          saturation.set(saturation.seriesOf(probe.resource, 0), value);
+        }
       } catch (error) {
         this.diag.debug(`zoran-telemetrie: ${probe.resource} probe failed: ${describeError(error)}`);
       }

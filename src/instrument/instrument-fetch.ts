@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { scrubValue } from "../privacy/scrub-value.js";
 import type { Recorder } from "../recording/recorder.js";
 import { GoldenSignals } from "../signals/golden-signals.js";
@@ -151,8 +151,10 @@ function startCall(
   const startMs = performance.now();
 
   // Outside any enclosing `trace()`: the call is its own operation and must not overwrite the
-  // held latency or error of the operation that made it.
-  const record = (fn: () => void) => collector.contextManager.with(ROOT_CONTEXT, fn);
+  // held latency or error of the operation that made it. In the call's own span context: that
+  // client span is the exemplar of these signals.
+  const callContext = trace.setSpan(parent, span);
+  const record = (fn: () => void) => collector.enterOutsideOperation(callContext, fn);
   return {
     parent,
     span,

@@ -1,6 +1,17 @@
-import type { ContextManager, DiagLogger, Meter, Span, Tracer } from "@opentelemetry/api";
+import type { Context, ContextManager, DiagLogger, Meter, Span, Tracer } from "@opentelemetry/api";
 import type { GoldenSignal } from "../signals/golden-signals.js";
 import type { SignalAttributes, TraceOptions } from "./signal-attributes.js";
+
+/**
+ * Where code runs, captured to be re-entered later (a stream's steps, a callback): the
+ * OpenTelemetry context (active span, baggage) and the `trace()` operation in flight there.
+ */
+export interface CapturedContext {
+  /** The OpenTelemetry context. */
+  readonly context: Context;
+  /** The operation in flight (opaque), or undefined outside any `trace()`. */
+  readonly operation: unknown;
+}
 
 /**
  * What instrumentation needs from a collector: record signals, run operations, start spans, and
@@ -12,11 +23,24 @@ export interface Recorder {
   recordSignal(signal: GoldenSignal, value: number, attributes?: SignalAttributes): void;
   /** Runs `fn` as one operation in a span (see `TelemetryCollector.trace`). */
   trace<T>(name: string, fn: (span: Span) => T, options?: TraceOptions): T;
+  /**
+   * The current place: OpenTelemetry context and operation. Re-enter it with {@link enter}
+   * (e.g. each step of a stream produced inside `trace()`).
+   */
+  capture(): CapturedContext;
+  /** Runs `fn` in a captured place: its OpenTelemetry context and its operation, if any. */
+  enter<T>(captured: CapturedContext, fn: () => T): T;
+  /**
+   * Runs `fn` in OpenTelemetry context `context`, outside any operation: signals recorded in it
+   * are their own operation's (an HTTP request's handler, a fetch call's result), not held by an
+   * enclosing `trace()`. Their exemplars come from the span in `context`.
+   */
+  enterOutsideOperation<T>(context: Context, fn: () => T): T;
   /** The tracer instrumentation starts its spans with (non-recording with tracing off). */
   readonly tracer: Tracer;
   /** The meter of the application's and the instrumentation's own instruments. */
   readonly meter: Meter;
-  /** The context manager (AsyncLocalStorage) carrying spans and operations across async calls. */
+  /** The context manager (AsyncLocalStorage) carrying spans across async calls. */
   readonly contextManager: ContextManager;
   /** The collector's one logger (loud by default; see `createTelemetryLogger`). */
   readonly diag: DiagLogger;

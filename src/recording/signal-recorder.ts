@@ -1,9 +1,16 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import {
   type Context,
   type ContextManager,
   INVALID_SPAN_CONTEXT,
+  INVALID_TRACEID,
+  ROOT_CONTEXT,
   type Span,
+  type SpanContext,
+  SpanKind,
+  type SpanOptions,
   SpanStatusCode,
+  TraceFlags,
   type Tracer,
   trace as traceApi,
 } from "@opentelemetry/api";
@@ -25,27 +32,55 @@ import {
   resolveFreeText,
   resolveOutcome,
   resolveResource,
-  resolveTrafficSeries,
+  resolveTrafficSlot,
+  resolveTrafficTable,
 } from "./attribute-resolver.js";
 import type { GoldenSignalStore } from "./golden-signal-store.js";
-import { OPERATION_SCOPE_KEY, OperationScope } from "./operation-scope.js";
-import type { SignalAttributes, TraceOptions } from "./signal-attributes.js";
+import { OperationScope } from "./operation-scope.js";
+import type { CapturedContext } from "./recorder.js";
+import type { ExemplarFilter, SignalAttributes, TraceOptions } from "./signal-attributes.js";
 import { createSignalHandle, type SignalHandle } from "./signal-handle.js";
+import { withSpan } from "./span-frame.js";
 
 const SIGNAL_NAMES: ReadonlySet<string> = new Set(Object.values(GoldenSignals));
 
 /** The span `trace()` hands `fn` when tracing is off or the collector is disabled. */
 export const NON_RECORDING_SPAN: Span = traceApi.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
+// Span options of trace(), one frozen object per kind: no object per call. The exchange is set
+// with `setAttribute` after the start instead of `options.attributes`: the SDK sanitizes an
+// attributes option twice and copies it (~300-500 ns measured here, bench/trace.bench.ts), where
+// one known string attribute needs none of it. Samplers and `onStart` processors do not see it.
+const SPAN_OPTIONS: readonly SpanOptions[] = [
+  SpanKind.INTERNAL,
+  SpanKind.SERVER,
+  SpanKind.CLIENT,
+  SpanKind.PRODUCER,
+  SpanKind.CONSUMER,
+].map((kind) => Object.freeze({ kind }));
+
 /** Parts of a {@link SignalRecorder}. */
 export interface SignalRecorderOptions {
   readonly store: GoldenSignalStore;
-  /** Carries the operation scope and the span across async calls. */
+  /** Carries the span across async calls (the operation scope has its own storage). */
   readonly contextManager: ContextManager;
   /** Tracer of `trace()` spans; undefined with tracing off (no span is started). */
   readonly tracer: Tracer | undefined;
   /** Every call is a no-op. */
   readonly disabled: boolean;
+  /**
+   * Which measurements may carry an exemplar (OpenTelemetry's exemplar filter); only used when
+   * the store keeps exemplars. @default "trace_based"
+   */
+  readonly exemplarFilter?: ExemplarFilter;
+}
+
+/** What {@link SignalRecorder.capture} returns. */
+class Captured implements CapturedContext {
+  constructor(
+    readonly context: Context,
+    readonly operation: OperationScope | undefined,
+  ) {}
 }
 
 /**
@@ -58,12 +93,21 @@ export class SignalRecorder {
   private readonly contextManager: ContextManager;
   private readonly tracer: Tracer | undefined;
   private readonly disabled: boolean;
+  /** The operation in flight (`trace()`), per async context. */
+  private readonly scopes = new AsyncLocalStorage<OperationScope>();
+  /** Exemplars only from sampled spans (`trace_based`), or from any valid span (`always_on`). */
+  private readonly sampledOnly: boolean;
+  /** The filter lets some measurements through and the store keeps exemplars. */
+  private readonly exemplars: boolean;
 
   constructor(options: SignalRecorderOptions) {
     this.store = options.store;
     this.contextManager = options.contextManager;
     this.tracer = options.tracer;
     this.disabled = options.disabled;
+    const filter = options.exemplarFilter ?? "trace_based";
+    this.sampledOnly = filter !== "always_on";
+    this.exemplars = filter !== "always_off" && options.store.latency.exemplars !== undefined;
   }
 
   /** See `TelemetryCollector.recordSignal`. */
@@ -105,6 +149,23 @@ export class SignalRecorder {
     return createSignalHandle(this.store, signal, attributes, this.disabled);
   }
 
+  /** See `Recorder.capture`. */
+  capture(): CapturedContext {
+    return new Captured(this.contextManager.active(), this.scopes.getStore());
+  }
+
+  /** See `Recorder.enter`. */
+  enter<T>(captured: CapturedContext, fn: () => T): T {
+    const operation = captured.operation instanceof OperationScope ? captured.operation : undefined;
+    return this.scopes.run(operation as OperationScope, () => this.contextManager.with(captured.context, fn));
+  }
+
+  /** See `Recorder.enterOutsideOperation`. */
+  enterOutsideOperation<T>(context: Context, fn: () => T): T {
+    if (this.scopes.getStore() === undefined) return this.contextManager.with(context, fn);
+    return this.scopes.exit(() => this.contextManager.with(context, fn));
+  }
+
   /** See `TelemetryCollector.trace`. */
   trace<T>(name: string, fn: (span: Span) => T, options?: TraceOptions): T {
     if (typeof fn !== "function") {
@@ -113,33 +174,30 @@ export class SignalRecorder {
     }
     if (this.disabled) return fn(NON_RECORDING_SPAN);
     let scope: OperationScope;
-    let span: Span;
-    let context: Context;
+    let context: Context | undefined;
     try {
-      const parent = this.contextManager.active();
-      const parentScope = parent.getValue(OPERATION_SCOPE_KEY) as OperationScope | undefined;
-      let exchange =
-        options?.exchange === undefined
-          ? (parentScope?.exchangeIndex ?? EXCHANGE_NONE)
-          : exchangeIndex(options.exchange);
-      if (exchange < 0) {
-        this.store.drop("invalid_attribute", "trace", "exchange must be ai_ai, ai_human or none");
-        exchange = EXCHANGE_NONE;
+      let exchange: number;
+      if (options?.exchange === undefined) {
+        exchange = this.scopes.getStore()?.exchangeIndex ?? EXCHANGE_NONE;
+      } else {
+        exchange = exchangeIndex(options.exchange);
+        if (exchange < 0) {
+          this.store.drop("invalid_attribute", "trace", "exchange must be ai_ai, ai_human or none");
+          exchange = EXCHANGE_NONE;
+        }
       }
       const operation = this.operationName(name);
-      scope = new OperationScope(operation, exchange, performance.now());
-      context = parent.setValue(OPERATION_SCOPE_KEY, scope);
-      if (this.tracer !== undefined) {
-        span = this.tracer.startSpan(
-          operation,
-          exchange === EXCHANGE_NONE
-            ? { kind: options?.kind }
-            : { kind: options?.kind, attributes: { "zoran.exchange": EXCHANGES[exchange]! } },
-          parent,
-        );
-        context = traceApi.setSpan(context, span);
+      const tracer = this.tracer;
+      if (tracer === undefined) {
+        scope = new OperationScope(operation, exchange, performance.now(), undefined);
       } else {
-        span = NON_RECORDING_SPAN;
+        const parent = this.contextManager.active();
+        const span = tracer.startSpan(operation, SPAN_OPTIONS[options?.kind ?? 0] ?? SPAN_OPTIONS[0], parent);
+        if (exchange !== EXCHANGE_NONE) span.setAttribute("zoran.exchange", EXCHANGES[exchange]!);
+        // A recording SDK span measures its own duration: its `duration` is the latency.
+        const timed = span.isRecording() && "duration" in span;
+        scope = new OperationScope(operation, exchange, timed ? Number.NaN : performance.now(), span);
+        context = withSpan(parent, span);
       }
     } catch (error) {
       this.store.drop("internal_error", "trace", describeError(error));
@@ -148,45 +206,42 @@ export class SignalRecorder {
 
     let result: T;
     try {
-      result = this.contextManager.with(context, fn, undefined, span);
+      result =
+        context === undefined
+          ? this.scopes.run(scope, fn, NON_RECORDING_SPAN)
+          : this.scopes.run(scope, runWithSpan, this.contextManager, context, fn, scope.span!);
     } catch (error) {
-      this.finish(scope, span, error, true);
+      this.finish(scope, error, true);
       throw error;
     }
     if (isThenable(result)) {
       return result.then(
         (value) => {
-          this.finish(scope, span, undefined, false);
+          this.finish(scope, undefined, false);
           return value;
         },
         (error: unknown) => {
-          this.finish(scope, span, error, true);
+          this.finish(scope, error, true);
           throw error;
         },
       ) as T;
     }
-    this.finish(scope, span, undefined, false);
+    this.finish(scope, undefined, false);
     return result;
   }
 
   /** Counts the operation once, at its end: one request, one latency, its error share. */
-  private finish(scope: OperationScope, span: Span, error: unknown, threw: boolean): void {
+  private finish(scope: OperationScope, error: unknown, threw: boolean): void {
     try {
-      const latency =
-        scope.latencySeconds >= 0 ? scope.latencySeconds : (performance.now() - scope.startMs) / 1000;
       let share = scope.errorShare > 0 ? scope.errorShare : 0;
       let errorType = scope.errorTypeIndex;
       if (threw) {
         share = 1;
         errorType = ERROR_TYPE_CRASH;
       }
-      const outcome = share > 0 ? OUTCOME_ERROR : 0;
-      const slot = outcomeSlot(scope.exchangeIndex, outcome);
-      this.store.latency.get(scope.operation, slot).record(latency);
-      this.store.requests.get(scope.operation, slot).add(1);
-      if (share > 0)
-        this.store.errors.get(scope.operation, errorTypeSlot(scope.exchangeIndex, errorType)).add(share);
-      if (span !== NON_RECORDING_SPAN) {
+      const span = scope.span;
+      let spanContext: SpanContext | undefined;
+      if (span !== undefined) {
         if (threw) {
           // The exception's type only: its message and stack may hold the user's content.
           const type = errorTypeName(error);
@@ -198,14 +253,54 @@ export class SignalRecorder {
           span.setStatus({ code: SpanStatusCode.ERROR });
         }
         span.end();
+        if (this.exemplars) spanContext = this.eligible(span.spanContext());
+      }
+      let latency = scope.latencySeconds;
+      if (latency < 0) {
+        latency = Number.isNaN(scope.startMs)
+          ? spanSeconds(span!)
+          : (performance.now() - scope.startMs) / 1000;
+      }
+      const store = this.store;
+      const operation = scope.operation;
+      const slot = outcomeSlot(scope.exchangeIndex, share > 0 ? OUTCOME_ERROR : 0);
+      const latencySeries = store.latency.seriesOf(operation, slot);
+      const bucket = store.latency.observe(latencySeries, latency);
+      const requestSeries = store.requests.seriesOf(operation, slot);
+      store.requests.add(requestSeries, 1);
+      let errorSeries = -1;
+      if (share > 0) {
+        errorSeries = store.errors.seriesOf(operation, errorTypeSlot(scope.exchangeIndex, errorType));
+        store.errors.add(errorSeries, share);
+      }
+      if (spanContext !== undefined) {
+        const { traceId, spanId } = spanContext;
+        store.latency.exemplars!.offer(latencySeries, bucket, latency, traceId, spanId);
+        store.requests.exemplars!.offer(requestSeries, 0, 1, traceId, spanId);
+        if (errorSeries >= 0) store.errors.exemplars!.offer(errorSeries, 0, share, traceId, spanId);
       }
     } catch (failure) {
       this.store.drop("internal_error", "trace", describeError(failure));
     }
   }
 
-  private activeScope(): OperationScope | undefined {
-    return this.contextManager.active().getValue(OPERATION_SCOPE_KEY) as OperationScope | undefined;
+  /** `spanContext` when the exemplar filter lets its measurements carry an exemplar. */
+  private eligible(spanContext: SpanContext): SpanContext | undefined {
+    if (this.sampledOnly)
+      return (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0 ? spanContext : undefined;
+    return spanContext.traceId !== INVALID_TRACEID ? spanContext : undefined;
+  }
+
+  /**
+   * The span context an exemplar of a measurement made here would carry, or undefined. With no
+   * context entered at all (no span anywhere), this is one comparison.
+   */
+  private exemplarSpan(): SpanContext | undefined {
+    if (!this.exemplars) return undefined;
+    const context = this.contextManager.active();
+    if (context === ROOT_CONTEXT) return undefined;
+    const span = traceApi.getSpan(context);
+    return span === undefined ? undefined : this.eligible(span.spanContext());
   }
 
   private recordLatency(value: number, attributes: SignalAttributes | undefined): void {
@@ -213,15 +308,23 @@ export class SignalRecorder {
       this.store.drop("invalid_value", "latency", "LATENCY must be a finite number of seconds >= 0");
       return;
     }
-    const scope = this.activeScope();
+    const scope = this.scopes.getStore();
     if (scope !== undefined) {
       scope.latencySeconds = value;
       return;
     }
-    const operation = resolveFreeText(this.store, attributes?.operation, "latency", "operation");
-    const exchange = resolveExchange(this.store, attributes?.exchange, "latency");
-    const outcome = resolveOutcome(this.store, attributes?.outcome, "latency");
-    this.store.latency.get(operation, outcomeSlot(exchange, outcome)).record(value);
+    const store = this.store;
+    const operation = resolveFreeText(store, attributes?.operation, "latency", "operation");
+    const exchange = resolveExchange(store, attributes?.exchange, "latency");
+    const outcome = resolveOutcome(store, attributes?.outcome, "latency");
+    const table = store.latency;
+    const series = table.seriesOf(operation, outcomeSlot(exchange, outcome));
+    const bucket = table.observe(series, value);
+    if (this.exemplars) {
+      const spanContext = this.exemplarSpan();
+      if (spanContext !== undefined)
+        table.exemplars!.offer(series, bucket, value, spanContext.traceId, spanContext.spanId);
+    }
   }
 
   private recordErrorRate(value: number, attributes: SignalAttributes | undefined): void {
@@ -229,18 +332,34 @@ export class SignalRecorder {
       this.store.drop("invalid_value", "error_rate", "ERROR_RATE must be a number in [0, 1]");
       return;
     }
-    const errorType = resolveErrorType(this.store, attributes?.error_type, "error_rate");
-    const scope = this.activeScope();
+    const store = this.store;
+    const errorType = resolveErrorType(store, attributes?.error_type, "error_rate");
+    const scope = this.scopes.getStore();
     if (scope !== undefined) {
       scope.errorShare = value;
       scope.errorTypeIndex = errorType;
       return;
     }
-    const operation = resolveFreeText(this.store, attributes?.operation, "error_rate", "operation");
-    const exchange = resolveExchange(this.store, attributes?.exchange, "error_rate");
-    const outcome = value > 0 ? OUTCOME_ERROR : 0;
-    this.store.requests.get(operation, outcomeSlot(exchange, outcome)).add(1);
-    if (value > 0) this.store.errors.get(operation, errorTypeSlot(exchange, errorType)).add(value);
+    const operation = resolveFreeText(store, attributes?.operation, "error_rate", "operation");
+    const exchange = resolveExchange(store, attributes?.exchange, "error_rate");
+    const requestSeries = store.requests.seriesOf(
+      operation,
+      outcomeSlot(exchange, value > 0 ? OUTCOME_ERROR : 0),
+    );
+    store.requests.add(requestSeries, 1);
+    let errorSeries = -1;
+    if (value > 0) {
+      errorSeries = store.errors.seriesOf(operation, errorTypeSlot(exchange, errorType));
+      store.errors.add(errorSeries, value);
+    }
+    if (this.exemplars) {
+      const spanContext = this.exemplarSpan();
+      if (spanContext !== undefined) {
+        const { traceId, spanId } = spanContext;
+        store.requests.exemplars!.offer(requestSeries, 0, 1, traceId, spanId);
+        if (errorSeries >= 0) store.errors.exemplars!.offer(errorSeries, 0, value, traceId, spanId);
+      }
+    }
   }
 
   private recordTraffic(value: number, attributes: SignalAttributes | undefined): void {
@@ -248,11 +367,27 @@ export class SignalRecorder {
       this.store.drop("invalid_value", "traffic", "TRAFFIC must be a finite count >= 0");
       return;
     }
-    const scope = this.activeScope();
-    const operation =
-      scope?.operation ?? resolveFreeText(this.store, attributes?.operation, "traffic", "operation");
-    const exchange = scope?.exchangeIndex ?? resolveExchange(this.store, attributes?.exchange, "traffic");
-    resolveTrafficSeries(this.store, attributes, operation, exchange)?.add(value);
+    const store = this.store;
+    const scope = this.scopes.getStore();
+    let operation: string;
+    let exchange: number;
+    if (scope !== undefined) {
+      operation = scope.operation;
+      exchange = scope.exchangeIndex;
+    } else {
+      operation = resolveFreeText(store, attributes?.operation, "traffic", "operation");
+      exchange = resolveExchange(store, attributes?.exchange, "traffic");
+    }
+    const table = resolveTrafficTable(store, attributes?.kind);
+    if (table === undefined) return;
+    const series = table.seriesOf(operation, resolveTrafficSlot(store, table, attributes, exchange));
+    table.add(series, value);
+    if (table === store.requests && this.exemplars) {
+      const span = scope?.span;
+      const spanContext = span !== undefined ? this.eligible(span.spanContext()) : this.exemplarSpan();
+      if (spanContext !== undefined)
+        table.exemplars!.offer(series, 0, value, spanContext.traceId, spanContext.spanId);
+    }
   }
 
   private recordSaturation(value: number, attributes: SignalAttributes | undefined): void {
@@ -260,7 +395,8 @@ export class SignalRecorder {
       this.store.drop("invalid_value", "saturation", "SATURATION must be a ratio in [0, 1]");
       return;
     }
-    this.store.saturation.get(resolveResource(this.store, attributes?.resource), 0).set(value);
+    const table = this.store.saturation;
+    table.set(table.seriesOf(resolveResource(this.store, attributes?.resource), 0), value);
   }
 
   /** Scrubbed span/operation name, through the latency table's own raw-to-scrubbed cache. */
@@ -271,6 +407,23 @@ export class SignalRecorder {
     }
     return this.store.latency.scrubbed(name);
   }
+}
+
+/** Runs `fn(span)` in `context` (an argument list for `AsyncLocalStorage.run`, not a closure). */
+function runWithSpan<T>(
+  contextManager: ContextManager,
+  context: Context,
+  fn: (span: Span) => T,
+  span: Span,
+): T {
+  return contextManager.with(context, fn, undefined, span);
+}
+
+/** An ended SDK span's own duration, in seconds. */
+function spanSeconds(span: Span): number {
+  const duration = (span as unknown as { duration?: readonly [number, number] }).duration;
+  if (duration === undefined || !(duration[0] >= 0)) return 0;
+  return duration[0] + duration[1] / 1e9;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

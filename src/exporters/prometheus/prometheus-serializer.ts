@@ -240,9 +240,68 @@ function targetInfo(snapshot: ResourceMetrics, openMetrics: boolean): string {
 function labelBytes(attributes: Attributes): string {
   const cached = labelCache.get(attributes);
   if (cached !== undefined) return cached;
-  const bytes = toByteString(encodeLabels(attributes, false));
+  const bytes = labelPieces(attributes) ?? toByteString(encodeLabels(attributes, false));
   if (Object.isFrozen(attributes)) labelCache.set(attributes, bytes);
   return bytes;
+}
+
+// Encoded `key="value"` byte strings by label key, then value: escaped once per distinct value,
+// not once per series. The golden-signal store makes a fresh attribute object per data point at
+// each collection (it keeps none per series: the <= 250 bytes per series target, bench/memory.bench.ts),
+// so a cache by object identity would miss on every scrape; this one costs a few Map lookups per
+// point and memory per distinct value (an operation name is shared by its series). Bounded.
+interface LabelKey {
+  /** The sanitized label name, or undefined when the key is left out (`__` prefix). */
+  readonly label: string | undefined;
+  readonly pieces: Map<string, string>;
+}
+const pieceCache = new Map<string, LabelKey>();
+let pieceCount = 0;
+const PIECE_LIMIT = 100_000;
+
+/**
+ * The labels of `attributes` from {@link pieceCache}, exactly as `toByteString(encodeLabels(...))`
+ * writes them; undefined when a value is not a string (the general path handles it).
+ */
+function labelPieces(attributes: Attributes): string | undefined {
+  const keys = Object.keys(attributes);
+  let out = "";
+  let first: string | undefined;
+  let seen: string[] | undefined;
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    const value = attributes[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "string") return undefined;
+    let entry = pieceCache.get(key);
+    if (entry === undefined) {
+      const label = sanitizeLabelName(key);
+      entry = { label: label.startsWith("__") ? undefined : label, pieces: new Map() };
+      if (pieceCount >= PIECE_LIMIT) {
+        pieceCache.clear();
+        pieceCount = 0;
+      }
+      pieceCache.set(key, entry);
+    }
+    const label = entry.label;
+    if (label === undefined) continue;
+    // Two keys that sanitize to the same label: the first wins (see encodeLabels).
+    if (first === undefined) {
+      first = label;
+    } else if (label === first || seen?.includes(label)) {
+      continue;
+    } else {
+      seen ??= [];
+      seen.push(label);
+    }
+    let piece = entry.pieces.get(value);
+    if (piece === undefined) {
+      piece = toByteString(`${label}="${escapeLabelValue(value.toWellFormed())}"`);
+      if (pieceCount++ < PIECE_LIMIT) entry.pieces.set(value, piece);
+    }
+    out = out === "" ? piece : `${out},${piece}`;
+  }
+  return out;
 }
 
 /** Escaped `key="value"` pairs of an attribute set, without braces. */
