@@ -10,7 +10,6 @@ import {
   type Tracer,
   trace as traceApi,
 } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { MeterProvider, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { AlwaysOffSampler, BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
@@ -29,6 +28,8 @@ import { type WrapOptions, wrap as wrapFunction } from "../instrument/wrap.js";
 import { describeError } from "../privacy/describe-error.js";
 import { DEFAULT_MAX_BUCKETS } from "../recording/exponential-buckets.js";
 import { GoldenSignalStore } from "../recording/golden-signal-store.js";
+import { OperationContextManager } from "../recording/operation-context-manager.js";
+import { PooledIdGenerator } from "../recording/pooled-id-generator.js";
 import type { CapturedContext, Recorder } from "../recording/recorder.js";
 import type { SignalAttributes, TraceOptions } from "../recording/signal-attributes.js";
 import type { SignalHandle } from "../recording/signal-handle.js";
@@ -79,6 +80,7 @@ export class TelemetryCollector implements Recorder {
   readonly meter: Meter;
   /** The context manager (AsyncLocalStorage) carrying spans and operations across async calls. */
   readonly contextManager: ContextManager;
+  private readonly operationContext: OperationContextManager;
   /** The collector's one logger: loud on stderr unless a diag logger is installed (`OTEL_LOG_LEVEL`). */
   readonly diag: DiagLogger;
   /** @internal The golden-signal store (benchmarks and the project's own tests). */
@@ -122,7 +124,8 @@ export class TelemetryCollector implements Recorder {
       (exporter) => this.store.exportFailed(exporter),
       EXPORT_FAILURES_METRIC.promName,
     );
-    this.contextManager = new AsyncLocalStorageContextManager().enable();
+    this.operationContext = new OperationContextManager().enable();
+    this.contextManager = this.operationContext;
     this.source = new SnapshotSource({
       store: this.store,
       cardinalityLimit: resolved.cardinalityLimit,
@@ -142,6 +145,7 @@ export class TelemetryCollector implements Recorder {
     this.meterProvider = new MeterProvider({ resource, readers: [this.source.reader] });
     this.tracerProvider = new BasicTracerProvider({
       resource,
+      idGenerator: new PooledIdGenerator(),
       spanProcessors: [...parts.spanProcessors, ...spanProcessorsOption(this.diag, options.spanProcessors)],
     });
     this.meter = this.meterProvider.getMeter(this.serviceName);
@@ -150,7 +154,7 @@ export class TelemetryCollector implements Recorder {
       : undefined;
     this.recorder = new SignalRecorder({
       store: this.store,
-      contextManager: this.contextManager,
+      contextManager: this.operationContext,
       tracer: this.activeTracer,
       disabled: resolved.disabled,
       exemplarFilter: resolved.exemplarFilter,

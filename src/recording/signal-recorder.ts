@@ -1,7 +1,6 @@
-import { AsyncLocalStorage } from "node:async_hooks";
+import { performance } from "node:perf_hooks";
 import {
   type Context,
-  type ContextManager,
   INVALID_SPAN_CONTEXT,
   INVALID_TRACEID,
   ROOT_CONTEXT,
@@ -36,6 +35,7 @@ import {
   resolveTrafficTable,
 } from "./attribute-resolver.js";
 import type { GoldenSignalStore } from "./golden-signal-store.js";
+import { ContextFrame, type OperationContextManager } from "./operation-context-manager.js";
 import { OperationScope } from "./operation-scope.js";
 import type { CapturedContext } from "./recorder.js";
 import type { ExemplarFilter, SignalAttributes, TraceOptions } from "./signal-attributes.js";
@@ -62,8 +62,8 @@ const SPAN_OPTIONS: readonly SpanOptions[] = [
 /** Parts of a {@link SignalRecorder}. */
 export interface SignalRecorderOptions {
   readonly store: GoldenSignalStore;
-  /** Carries the span across async calls (the operation scope has its own storage). */
-  readonly contextManager: ContextManager;
+  /** Carries the OpenTelemetry context and the operation in flight across async calls. */
+  readonly contextManager: OperationContextManager;
   /** Tracer of `trace()` spans; undefined with tracing off (no span is started). */
   readonly tracer: Tracer | undefined;
   /** Every call is a no-op. */
@@ -75,14 +75,6 @@ export interface SignalRecorderOptions {
   readonly exemplarFilter?: ExemplarFilter;
 }
 
-/** What {@link SignalRecorder.capture} returns. */
-class Captured implements CapturedContext {
-  constructor(
-    readonly context: Context,
-    readonly operation: OperationScope | undefined,
-  ) {}
-}
-
 /**
  * The recording kernel: `recordSignal()`, `series()` and `trace()` over the golden-signal store.
  * Never throws into the caller (but for `trace()` given a non-function): bad input is dropped,
@@ -90,15 +82,15 @@ class Captured implements CapturedContext {
  */
 export class SignalRecorder {
   private readonly store: GoldenSignalStore;
-  private readonly contextManager: ContextManager;
+  private readonly contextManager: OperationContextManager;
   private readonly tracer: Tracer | undefined;
   private readonly disabled: boolean;
-  /** The operation in flight (`trace()`), per async context. */
-  private readonly scopes = new AsyncLocalStorage<OperationScope>();
   /** Exemplars only from sampled spans (`trace_based`), or from any valid span (`always_on`). */
   private readonly sampledOnly: boolean;
   /** The filter lets some measurements through and the store keeps exemplars. */
   private readonly exemplars: boolean;
+  private lastName: string | undefined;
+  private lastOperation = "";
 
   constructor(options: SignalRecorderOptions) {
     this.store = options.store;
@@ -151,19 +143,24 @@ export class SignalRecorder {
 
   /** See `Recorder.capture`. */
   capture(): CapturedContext {
-    return new Captured(this.contextManager.active(), this.scopes.getStore());
+    return this.contextManager.capture();
   }
 
   /** See `Recorder.enter`. */
   enter<T>(captured: CapturedContext, fn: () => T): T {
-    const operation = captured.operation instanceof OperationScope ? captured.operation : undefined;
-    return this.scopes.run(operation as OperationScope, () => this.contextManager.with(captured.context, fn));
+    const frame =
+      captured instanceof ContextFrame
+        ? captured
+        : new ContextFrame(
+            captured.context,
+            captured.operation instanceof OperationScope ? captured.operation : undefined,
+          );
+    return this.contextManager.run(frame, fn);
   }
 
   /** See `Recorder.enterOutsideOperation`. */
   enterOutsideOperation<T>(context: Context, fn: () => T): T {
-    if (this.scopes.getStore() === undefined) return this.contextManager.with(context, fn);
-    return this.scopes.exit(() => this.contextManager.with(context, fn));
+    return this.contextManager.run(new ContextFrame(context, undefined), fn);
   }
 
   /** See `TelemetryCollector.trace`. */
@@ -174,11 +171,12 @@ export class SignalRecorder {
     }
     if (this.disabled) return fn(NON_RECORDING_SPAN);
     let scope: OperationScope;
-    let context: Context | undefined;
+    let frame: ContextFrame;
     try {
+      const parentFrame = this.contextManager.frame();
       let exchange: number;
       if (options?.exchange === undefined) {
-        exchange = this.scopes.getStore()?.exchangeIndex ?? EXCHANGE_NONE;
+        exchange = parentFrame?.operation?.exchangeIndex ?? EXCHANGE_NONE;
       } else {
         exchange = exchangeIndex(options.exchange);
         if (exchange < 0) {
@@ -188,16 +186,17 @@ export class SignalRecorder {
       }
       const operation = this.operationName(name);
       const tracer = this.tracer;
+      const parent = parentFrame?.context ?? ROOT_CONTEXT;
       if (tracer === undefined) {
         scope = new OperationScope(operation, exchange, performance.now(), undefined);
+        frame = new ContextFrame(parent, scope);
       } else {
-        const parent = this.contextManager.active();
         const span = tracer.startSpan(operation, SPAN_OPTIONS[options?.kind ?? 0] ?? SPAN_OPTIONS[0], parent);
         if (exchange !== EXCHANGE_NONE) span.setAttribute("zoran.exchange", EXCHANGES[exchange]!);
         // A recording SDK span measures its own duration: its `duration` is the latency.
         const timed = span.isRecording() && "duration" in span;
         scope = new OperationScope(operation, exchange, timed ? Number.NaN : performance.now(), span);
-        context = withSpan(parent, span);
+        frame = new ContextFrame(withSpan(parent, span), scope);
       }
     } catch (error) {
       this.store.drop("internal_error", "trace", describeError(error));
@@ -206,10 +205,7 @@ export class SignalRecorder {
 
     let result: T;
     try {
-      result =
-        context === undefined
-          ? this.scopes.run(scope, fn, NON_RECORDING_SPAN)
-          : this.scopes.run(scope, runWithSpan, this.contextManager, context, fn, scope.span!);
+      result = this.contextManager.run(frame, fn, scope.span ?? NON_RECORDING_SPAN);
     } catch (error) {
       this.finish(scope, error, true);
       throw error;
@@ -295,11 +291,9 @@ export class SignalRecorder {
    * The span context an exemplar of a measurement made here would carry, or undefined. With no
    * context entered at all (no span anywhere), this is one comparison.
    */
-  private exemplarSpan(): SpanContext | undefined {
-    if (!this.exemplars) return undefined;
-    const context = this.contextManager.active();
-    if (context === ROOT_CONTEXT) return undefined;
-    const span = traceApi.getSpan(context);
+  private exemplarSpan(frame: ContextFrame | undefined): SpanContext | undefined {
+    if (frame === undefined) return undefined;
+    const span = traceApi.getSpan(frame.context);
     return span === undefined ? undefined : this.eligible(span.spanContext());
   }
 
@@ -308,7 +302,8 @@ export class SignalRecorder {
       this.store.drop("invalid_value", "latency", "LATENCY must be a finite number of seconds >= 0");
       return;
     }
-    const scope = this.scopes.getStore();
+    const frame = this.contextManager.frame();
+    const scope = frame?.operation;
     if (scope !== undefined) {
       scope.latencySeconds = value;
       return;
@@ -321,7 +316,7 @@ export class SignalRecorder {
     const series = table.seriesOf(operation, outcomeSlot(exchange, outcome));
     const bucket = table.observe(series, value);
     if (this.exemplars) {
-      const spanContext = this.exemplarSpan();
+      const spanContext = this.exemplarSpan(frame);
       if (spanContext !== undefined)
         table.exemplars!.offer(series, bucket, value, spanContext.traceId, spanContext.spanId);
     }
@@ -334,7 +329,8 @@ export class SignalRecorder {
     }
     const store = this.store;
     const errorType = resolveErrorType(store, attributes?.error_type, "error_rate");
-    const scope = this.scopes.getStore();
+    const frame = this.contextManager.frame();
+    const scope = frame?.operation;
     if (scope !== undefined) {
       scope.errorShare = value;
       scope.errorTypeIndex = errorType;
@@ -353,7 +349,7 @@ export class SignalRecorder {
       store.errors.add(errorSeries, value);
     }
     if (this.exemplars) {
-      const spanContext = this.exemplarSpan();
+      const spanContext = this.exemplarSpan(frame);
       if (spanContext !== undefined) {
         const { traceId, spanId } = spanContext;
         store.requests.exemplars!.offer(requestSeries, 0, 1, traceId, spanId);
@@ -368,7 +364,8 @@ export class SignalRecorder {
       return;
     }
     const store = this.store;
-    const scope = this.scopes.getStore();
+    const frame = this.contextManager.frame();
+    const scope = frame?.operation;
     let operation: string;
     let exchange: number;
     if (scope !== undefined) {
@@ -384,7 +381,7 @@ export class SignalRecorder {
     table.add(series, value);
     if (table === store.requests && this.exemplars) {
       const span = scope?.span;
-      const spanContext = span !== undefined ? this.eligible(span.spanContext()) : this.exemplarSpan();
+      const spanContext = span !== undefined ? this.eligible(span.spanContext()) : this.exemplarSpan(frame);
       if (spanContext !== undefined)
         table.exemplars!.offer(series, 0, value, spanContext.traceId, spanContext.spanId);
     }
@@ -399,24 +396,21 @@ export class SignalRecorder {
     table.set(table.seriesOf(resolveResource(this.store, attributes?.resource), 0), value);
   }
 
-  /** Scrubbed span/operation name, through the latency table's own raw-to-scrubbed cache. */
+  /**
+   * Scrubbed span/operation name, through the latency table's own raw-to-scrubbed cache; the
+   * last one is remembered (a loop of one operation skips the Map lookup, ~7 ns).
+   */
   private operationName(name: unknown): string {
+    if (name === this.lastName) return this.lastOperation;
     if (typeof name !== "string") {
       this.store.drop("invalid_attribute", "trace", "trace() name must be a string");
       return resolveFreeText(this.store, undefined, "trace", "name");
     }
-    return this.store.latency.scrubbed(name);
+    const operation = this.store.latency.scrubbed(name);
+    this.lastName = name;
+    this.lastOperation = operation;
+    return operation;
   }
-}
-
-/** Runs `fn(span)` in `context` (an argument list for `AsyncLocalStorage.run`, not a closure). */
-function runWithSpan<T>(
-  contextManager: ContextManager,
-  context: Context,
-  fn: (span: Span) => T,
-  span: Span,
-): T {
-  return contextManager.with(context, fn, undefined, span);
 }
 
 /** An ended SDK span's own duration, in seconds. */

@@ -1,0 +1,90 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { type Context, ROOT_CONTEXT } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import type { OperationScope } from "./operation-scope.js";
+import type { CapturedContext } from "./recorder.js";
+
+/**
+ * What runs where: the OpenTelemetry context (spans, baggage) and the `trace()` operation in
+ * flight, as one immutable value in one AsyncLocalStorage. It is also what `capture()` returns.
+ */
+export class ContextFrame implements CapturedContext {
+  constructor(
+    readonly context: Context,
+    readonly operation: OperationScope | undefined,
+  ) {}
+}
+
+/** The frame outside any context and operation. */
+const ROOT_FRAME = new ContextFrame(ROOT_CONTEXT, undefined);
+
+/**
+ * The collector's OpenTelemetry context manager (AsyncLocalStorage, as
+ * `@opentelemetry/context-async-hooks`'), whose store also carries the operation in flight.
+ *
+ * Why one store for both: in Node 20 each `AsyncLocalStorage#getStore()` costs ~5 ns and the
+ * OpenTelemetry manager's `active()` ~12 ns (bench/record.bench.ts); `recordSignal()` needs the
+ * operation (held values) and, for exemplars, the active span. One `getStore()` gives both, and
+ * with no context entered at all it is undefined: one check. `trace()` enters one frame (one
+ * `run()`), not an operation store and then a span context.
+ *
+ * Semantics: entering an OpenTelemetry context (`with`, `bind`, `attach`, from any code or
+ * instrumentation) keeps the operation in flight; only the recorder's `trace()`, `enter()` and
+ * `enterOutsideOperation()` change it. So `context.with(ROOT_CONTEXT, ...)` no longer leaves an
+ * operation: instrumentation that records its own operation uses `enterOutsideOperation`.
+ */
+export class OperationContextManager extends AsyncLocalStorageContextManager {
+  private readonly frames = new AsyncLocalStorage<ContextFrame>();
+
+  /** The current frame, or undefined when nothing was entered (no span, no operation). */
+  frame(): ContextFrame | undefined {
+    return this.frames.getStore();
+  }
+
+  /** The current frame, never undefined (what `capture()` hands out: no allocation). */
+  capture(): ContextFrame {
+    return this.frames.getStore() ?? ROOT_FRAME;
+  }
+
+  /** Runs `fn(...args)` in `frame`. */
+  run<A extends unknown[], R>(frame: ContextFrame, fn: (...args: A) => R, ...args: A): R {
+    return this.frames.run(frame, fn, ...args);
+  }
+
+  override active(): Context {
+    return this.frames.getStore()?.context ?? ROOT_CONTEXT;
+  }
+
+  override with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    context: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
+    const callback = thisArg == null ? fn : fn.bind(thisArg);
+    const frame = new ContextFrame(context, this.frames.getStore()?.operation);
+    return this.frames.run(frame, callback as (...args: A) => ReturnType<F>, ...args);
+  }
+
+  /**
+   * `@opentelemetry/context-async-hooks`' experimental `attach`: sets `context` for the rest of
+   * the current async chain (keeping the operation); `dispose()` restores the previous frame.
+   */
+  override attach(context: Context): ReturnType<AsyncLocalStorageContextManager["attach"]> {
+    const previous = this.frames.getStore();
+    this.frames.enterWith(new ContextFrame(context, previous?.operation));
+    let disposed = false;
+    return {
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        this.frames.enterWith(previous ?? ROOT_FRAME);
+      },
+    };
+  }
+
+  override disable(): this {
+    this.frames.disable();
+    return super.disable();
+  }
+}
