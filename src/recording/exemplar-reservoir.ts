@@ -13,14 +13,14 @@ export interface RecordedExemplar {
   readonly spanId: string;
 }
 
-/** Exemplar cells per storage chunk (series blocks of `cellsPerSeries` cells each). */
-const BLOCKS_PER_CHUNK = 64;
-/** Numbers per cell: value, timeUnixMs, measurements offered this period, period. */
-const FIELDS = 4;
+/** Series per storage chunk (allocated the first time one of its series gets an exemplar). */
+const CHUNK_SHIFT = 8;
+const CHUNK_MASK = (1 << CHUNK_SHIFT) - 1;
+/** Numbers per cell: value, timeUnixMs (0: empty), measurements offered this period. */
+const FIELDS = 3;
 const VALUE = 0;
 const TIME = 1;
 const SEEN = 2;
-const PERIOD = 3;
 
 /**
  * The exemplars of one metric: one cell per series and bucket (histograms) or per series
@@ -31,21 +31,19 @@ const PERIOD = 3;
  * the n-th eligible measurement of a period replaces the cell's exemplar with probability 1/n,
  * so every measurement of the period is equally likely to be the one kept, and a cell read by a
  * scrape is refreshed by the first measurement after it. The point of it here is cost: a
- * replacement reads the wall clock (~40 ns on this VM) and is rare (~ln n per period), the
+ * replacement reads the wall clock (~35 ns on this VM) and is rare (~ln n per period), the
  * other offers are a counter and a xorshift draw (bench/record.bench.ts, exemplars case).
  *
  * No allocation per offer: numbers live in Float64Array chunks, trace and span ids are references
- * to the span's own strings kept in preallocated arrays. A series' block is allocated the first
- * time it gets an exemplar, so series never recorded in a sampled span cost nothing.
+ * to the span's own strings kept in preallocated arrays. A chunk of 256 series is allocated the
+ * first time one of them gets an exemplar, so a metric never recorded in a sampled span costs
+ * nothing.
  */
 export class ExemplarReservoir {
   private readonly cellsPerSeries: number;
-  private blockOf = new Int32Array(0);
-  private readonly numbers: Float64Array[] = [];
+  private readonly numbers: (Float64Array | undefined)[] = [];
   private readonly traceIds: string[][] = [];
   private readonly spanIds: string[][] = [];
-  private blocks = 0;
-  private period = 1;
   // xorshift32 state: a fixed seed, so a test's sampling is the same on every run.
   private random = 0x9e3779b9;
 
@@ -59,16 +57,10 @@ export class ExemplarReservoir {
    * recorded in the span `traceId`/`spanId` (the caller applied the exemplar filter).
    */
   offer(series: number, cell: number, value: number, traceId: string, spanId: string): void {
-    let block = series < this.blockOf.length ? this.blockOf[series]! - 1 : -1;
-    if (block < 0) block = this.allocate(series);
-    const chunk = block >>> 6;
-    const index = (block & (BLOCKS_PER_CHUNK - 1)) * this.cellsPerSeries + cell;
-    const numbers = this.numbers[chunk]!;
+    const chunk = series >>> CHUNK_SHIFT;
+    const numbers = this.numbers[chunk] ?? this.allocate(chunk);
+    const index = (series & CHUNK_MASK) * this.cellsPerSeries + cell;
     const k = index * FIELDS;
-    if (numbers[k + PERIOD] !== this.period) {
-      numbers[k + PERIOD] = this.period;
-      numbers[k + SEEN] = 0;
-    }
     const seen = ++numbers[k + SEEN]!;
     if (seen > 1) {
       let x = this.random;
@@ -87,7 +79,10 @@ export class ExemplarReservoir {
 
   /** Starts a new sampling period (at each collection): the next offer to each cell replaces it. */
   nextPeriod(): void {
-    this.period++;
+    for (const numbers of this.numbers) {
+      if (numbers === undefined) continue;
+      for (let k = SEEN; k < numbers.length; k += FIELDS) numbers[k] = 0;
+    }
   }
 
   /**
@@ -95,45 +90,33 @@ export class ExemplarReservoir {
    * Allocates: collection only.
    */
   exemplarsOf(series: number): (RecordedExemplar | undefined)[] | undefined {
-    const block = series < this.blockOf.length ? this.blockOf[series]! - 1 : -1;
-    if (block < 0) return undefined;
-    const chunk = block >>> 6;
-    const first = (block & (BLOCKS_PER_CHUNK - 1)) * this.cellsPerSeries;
-    const numbers = this.numbers[chunk]!;
-    const traceIds = this.traceIds[chunk]!;
-    const spanIds = this.spanIds[chunk]!;
-    const exemplars = new Array<RecordedExemplar | undefined>(this.cellsPerSeries);
+    const chunk = series >>> CHUNK_SHIFT;
+    const numbers = this.numbers[chunk];
+    if (numbers === undefined) return undefined;
+    const first = (series & CHUNK_MASK) * this.cellsPerSeries;
+    let exemplars: (RecordedExemplar | undefined)[] | undefined;
     for (let cell = 0; cell < this.cellsPerSeries; cell++) {
       const index = first + cell;
       const k = index * FIELDS;
-      exemplars[cell] =
-        numbers[k + PERIOD] === 0
-          ? undefined
-          : {
-              value: numbers[k + VALUE]!,
-              timeUnixMs: numbers[k + TIME]!,
-              traceId: traceIds[index]!,
-              spanId: spanIds[index]!,
-            };
+      if (numbers[k + TIME] === 0) continue;
+      exemplars ??= new Array<RecordedExemplar | undefined>(this.cellsPerSeries).fill(undefined);
+      exemplars[cell] = {
+        value: numbers[k + VALUE]!,
+        timeUnixMs: numbers[k + TIME]!,
+        traceId: this.traceIds[chunk]![index]!,
+        spanId: this.spanIds[chunk]![index]!,
+      };
     }
     return exemplars;
   }
 
-  private allocate(series: number): number {
-    if (series >= this.blockOf.length) {
-      const grown = new Int32Array(Math.max(64, this.blockOf.length * 2, series + 1));
-      grown.set(this.blockOf);
-      this.blockOf = grown;
-    }
-    const block = this.blocks++;
-    if ((block & (BLOCKS_PER_CHUNK - 1)) === 0) {
-      const cells = BLOCKS_PER_CHUNK * this.cellsPerSeries;
-      this.numbers.push(new Float64Array(cells * FIELDS));
-      // Filled with strings (not holes), so the arrays stay packed and the stores stay cheap.
-      this.traceIds.push(Array.from({ length: cells }, () => ""));
-      this.spanIds.push(Array.from({ length: cells }, () => ""));
-    }
-    this.blockOf[series] = block + 1;
-    return block;
+  private allocate(chunk: number): Float64Array {
+    const cells = (CHUNK_MASK + 1) * this.cellsPerSeries;
+    const numbers = new Float64Array(cells * FIELDS);
+    this.numbers[chunk] = numbers;
+    // Filled with strings (not holes), so the arrays stay packed and the stores stay cheap.
+    this.traceIds[chunk] = Array.from({ length: cells }, () => "");
+    this.spanIds[chunk] = Array.from({ length: cells }, () => "");
+    return numbers;
   }
 }

@@ -1,5 +1,12 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { type Context, ROOT_CONTEXT } from "@opentelemetry/api";
+import {
+  type Context,
+  INVALID_TRACEID,
+  ROOT_CONTEXT,
+  type SpanContext,
+  TraceFlags,
+  trace as traceApi,
+} from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import type { OperationScope } from "./operation-scope.js";
 import type { CapturedContext } from "./recorder.js";
@@ -9,10 +16,36 @@ import type { CapturedContext } from "./recorder.js";
  * flight, as one immutable value in one AsyncLocalStorage. It is also what `capture()` returns.
  */
 export class ContextFrame implements CapturedContext {
+  // The active span's context as an exemplar would carry it, looked up once per frame (`getSpan`
+  // is a Map lookup and a call, ~5-9 ns here; every record in a request's frame would repeat it).
+  // A frame belongs to one collector's manager, so the filter is always the same one.
+  private exemplar: SpanContext | null | undefined;
+
   constructor(
     readonly context: Context,
     readonly operation: OperationScope | undefined,
   ) {}
+
+  /**
+   * The context of the span active in this frame, when an exemplar may carry it: a sampled one
+   * (`sampledOnly`, the `trace_based` filter) or any valid one (`always_on`); else null.
+   */
+  exemplarSpan(sampledOnly: boolean): SpanContext | null {
+    let span = this.exemplar;
+    if (span === undefined) {
+      const active = traceApi.getSpan(this.context)?.spanContext();
+      span = active !== undefined && exemplarEligible(active, sampledOnly) ? active : null;
+      this.exemplar = span;
+    }
+    return span;
+  }
+}
+
+/** Whether a measurement made in span `spanContext` may carry an exemplar, per the filter. */
+export function exemplarEligible(spanContext: SpanContext, sampledOnly: boolean): boolean {
+  return sampledOnly
+    ? (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0
+    : spanContext.traceId !== INVALID_TRACEID;
 }
 
 /** The frame outside any context and operation. */

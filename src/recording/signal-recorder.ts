@@ -2,14 +2,12 @@ import { performance } from "node:perf_hooks";
 import {
   type Context,
   INVALID_SPAN_CONTEXT,
-  INVALID_TRACEID,
   ROOT_CONTEXT,
   type Span,
   type SpanContext,
   SpanKind,
   type SpanOptions,
   SpanStatusCode,
-  TraceFlags,
   type Tracer,
   trace as traceApi,
 } from "@opentelemetry/api";
@@ -35,7 +33,7 @@ import {
   resolveTrafficTable,
 } from "./attribute-resolver.js";
 import type { GoldenSignalStore } from "./golden-signal-store.js";
-import { ContextFrame, type OperationContextManager } from "./operation-context-manager.js";
+import { ContextFrame, exemplarEligible, type OperationContextManager } from "./operation-context-manager.js";
 import { OperationScope } from "./operation-scope.js";
 import type { CapturedContext } from "./recorder.js";
 import type { ExemplarFilter, SignalAttributes, TraceOptions } from "./signal-attributes.js";
@@ -282,19 +280,7 @@ export class SignalRecorder {
 
   /** `spanContext` when the exemplar filter lets its measurements carry an exemplar. */
   private eligible(spanContext: SpanContext): SpanContext | undefined {
-    if (this.sampledOnly)
-      return (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0 ? spanContext : undefined;
-    return spanContext.traceId !== INVALID_TRACEID ? spanContext : undefined;
-  }
-
-  /**
-   * The span context an exemplar of a measurement made here would carry, or undefined. With no
-   * context entered at all (no span anywhere), this is one comparison.
-   */
-  private exemplarSpan(frame: ContextFrame | undefined): SpanContext | undefined {
-    if (frame === undefined) return undefined;
-    const span = traceApi.getSpan(frame.context);
-    return span === undefined ? undefined : this.eligible(span.spanContext());
+    return exemplarEligible(spanContext, this.sampledOnly) ? spanContext : undefined;
   }
 
   private recordLatency(value: number, attributes: SignalAttributes | undefined): void {
@@ -315,9 +301,10 @@ export class SignalRecorder {
     const table = store.latency;
     const series = table.seriesOf(operation, outcomeSlot(exchange, outcome));
     const bucket = table.observe(series, value);
-    if (this.exemplars) {
-      const spanContext = this.exemplarSpan(frame);
-      if (spanContext !== undefined)
+    // With no context entered at all (no span anywhere), this is one comparison.
+    if (this.exemplars && frame !== undefined) {
+      const spanContext = frame.exemplarSpan(this.sampledOnly);
+      if (spanContext !== null)
         table.exemplars!.offer(series, bucket, value, spanContext.traceId, spanContext.spanId);
     }
   }
@@ -348,9 +335,9 @@ export class SignalRecorder {
       errorSeries = store.errors.seriesOf(operation, errorTypeSlot(exchange, errorType));
       store.errors.add(errorSeries, value);
     }
-    if (this.exemplars) {
-      const spanContext = this.exemplarSpan(frame);
-      if (spanContext !== undefined) {
+    if (this.exemplars && frame !== undefined) {
+      const spanContext = frame.exemplarSpan(this.sampledOnly);
+      if (spanContext !== null) {
         const { traceId, spanId } = spanContext;
         store.requests.exemplars!.offer(requestSeries, 0, 1, traceId, spanId);
         if (errorSeries >= 0) store.errors.exemplars!.offer(errorSeries, 0, value, traceId, spanId);
@@ -381,7 +368,10 @@ export class SignalRecorder {
     table.add(series, value);
     if (table === store.requests && this.exemplars) {
       const span = scope?.span;
-      const spanContext = span !== undefined ? this.eligible(span.spanContext()) : this.exemplarSpan(frame);
+      const spanContext =
+        span !== undefined
+          ? this.eligible(span.spanContext())
+          : (frame?.exemplarSpan(this.sampledOnly) ?? undefined);
       if (spanContext !== undefined)
         table.exemplars!.offer(series, 0, value, spanContext.traceId, spanContext.spanId);
     }

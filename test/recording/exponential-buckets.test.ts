@@ -1,11 +1,19 @@
 import type { DataPoint, Histogram } from "@opentelemetry/sdk-metrics";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { GoldenSignals, TelemetryCollector } from "zoran-telemetrie";
-import { ExponentialBuckets, MAX_SCALE, ZERO_THRESHOLD } from "../../src/recording/exponential-buckets.js";
+import {
+  bucketIndex,
+  ExponentialBuckets,
+  MAX_SCALE,
+  ZERO_THRESHOLD,
+} from "../../src/recording/exponential-buckets.js";
 import { nativeOf } from "../../src/snapshot/point-extensions.js";
 
 /** Bucket index of `value` at `scale`, from the definition: value in (2^(i/2^s), 2^((i+1)/2^s)]. */
 function exactIndex(value: number, scale: number): number {
+  // A power of two 2^k closes bucket k * 2^scale - 1 (exactly: pow is not exact at boundaries).
+  const k = Math.log2(value);
+  if (Number.isInteger(k) && 2 ** k === value) return Math.ceil(k * 2 ** scale) - 1;
   const base = 2 ** (2 ** -scale);
   let index = Math.floor(Math.log(value) / Math.log(base));
   // Correct the floating-point estimate against the definition itself.
@@ -29,6 +37,16 @@ function logNormal(count: number, mu: number, sigma: number, seed = 42): number[
     return Math.exp(mu + sigma * z);
   });
 }
+
+describe("bucketIndex", () => {
+  it("gives the bucket of the definition at every scale used, powers of two included", () => {
+    const values = [...logNormal(5_000, 0, 4, 7), 1, 2, 0.5, 1024, 2 ** -20, 3, 1e300, 1e-30];
+    for (let scale = -3; scale <= MAX_SCALE; scale++) {
+      for (const value of values)
+        expect(bucketIndex(value, scale), `${value} at ${scale}`).toBe(exactIndex(value, scale));
+    }
+  });
+});
 
 describe("ExponentialBuckets", () => {
   it("maps powers of two to the bucket they close, at the finest scale", () => {

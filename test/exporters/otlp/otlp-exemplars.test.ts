@@ -29,6 +29,9 @@ async function exportingCollector(protocol: OtlpProtocol, nativeHistograms: bool
 
 /** Bucket index of `value` at `scale` from the definition: value in (2^(i/2^s), 2^((i+1)/2^s)]. */
 function indexAt(value: number, scale: number): number {
+  // A power of two 2^k closes bucket k * 2^scale - 1 (exactly: pow is not exact at boundaries).
+  const k = Math.log2(value);
+  if (Number.isInteger(k) && 2 ** k === value) return Math.ceil(k * 2 ** scale) - 1;
   const base = 2 ** (2 ** -scale);
   let index = Math.floor(Math.log(value) / Math.log(base));
   while (base ** index >= value) index--;
