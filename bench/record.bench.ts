@@ -1,9 +1,9 @@
 import { type Attributes, trace as traceApi } from "@opentelemetry/api";
 import type { SignalAttributes } from "../src/collector/telemetry-collector.js";
+import type { OperationContextManager } from "../src/recording/operation-context-manager.js";
 import { type GoldenSignal, GoldenSignals } from "../src/signals/golden-signals.js";
 import { EXCHANGES } from "../src/signals/label-values.js";
 import { type BenchCase, type CaseResult, compareCases } from "./lib/compare.js";
-import type { OperationContextManager } from "../src/recording/operation-context-manager.js";
 import { benchCollector, FloorHistogram, otelInstruments, promClientMetrics } from "./lib/contenders.js";
 
 /**
