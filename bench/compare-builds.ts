@@ -21,7 +21,8 @@ import { FloorHistogram, promClientMetrics } from "./lib/contenders.js";
 const args = process.argv.slice(2);
 const roundsFlag = args.indexOf("--rounds");
 const rounds = roundsFlag >= 0 ? Number(args[roundsFlag + 1]) : 7;
-const [beforeRoot, afterRoot] = args.filter((_, i) => i !== roundsFlag && i !== roundsFlag + 1);
+const [beforeRoot, afterRoot] =
+  roundsFlag < 0 ? args : args.filter((_, i) => i !== roundsFlag && i !== roundsFlag + 1);
 if (beforeRoot === undefined || afterRoot === undefined) {
   process.stderr.write("usage: tsx bench/compare-builds.ts <before-root> <after-root> [--rounds n]\n");
   process.exit(2);
