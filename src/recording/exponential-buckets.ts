@@ -164,7 +164,6 @@ export class ExponentialBuckets {
     else this.widen(data, o, index);
   }
 
-
   /** Scale, zero count and the populated positive buckets of series `series` (allocates: collection only). */
   bucketsOf(series: number): PositiveBuckets {
     const data = this.chunks[series >>> CHUNK_SHIFT]!;
