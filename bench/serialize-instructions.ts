@@ -97,7 +97,7 @@ async function runChild(contender: Contender, calls: number, format: "text" | "o
     for (const value of VALUES) collector.recordSignal(GoldenSignals.LATENCY, value, set as SignalAttributes);
   }
   const snapshot: ResourceMetrics = await collector.collect();
-  const floor = new FloorHistogramSerializer("zoran_latency_seconds", collector.store.latency.series);
+  const floor = new FloorHistogramSerializer("zoran_latency_seconds", collector.store.latency);
   const pool = new PageBufferPool();
   const work: Record<Contender, () => unknown> = {
     ours: async () => {

@@ -51,7 +51,7 @@ export async function serializeCases(): Promise<SlowCase[]> {
     for (const count of SERIES_COUNTS) {
       const { collector, prom, otel } = populatedContenders(count, { openMetrics });
       const snapshot: ResourceMetrics = await collector.collect();
-      const floor = new FloorHistogramSerializer("zoran_latency_seconds", collector.store.latency.series);
+      const floor = new FloorHistogramSerializer("zoran_latency_seconds", collector.store.latency);
       const pool = new PageBufferPool();
       const sets = count === 1 ? "set" : "sets";
       cases.push({

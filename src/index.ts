@@ -53,8 +53,13 @@ export type { TracedOptions } from "./instrument/traced.js";
 export { traced } from "./instrument/traced.js";
 export type { WrapOptions } from "./instrument/wrap.js";
 export { scrubValue } from "./privacy/scrub-value.js";
-export type { Recorder } from "./recording/recorder.js";
-export type { ExchangeAttributes, SignalAttributes, TraceOptions } from "./recording/signal-attributes.js";
+export type { CapturedContext, OpenOperation, Recorder } from "./recording/recorder.js";
+export type {
+  ExchangeAttributes,
+  ExemplarFilter,
+  SignalAttributes,
+  TraceOptions,
+} from "./recording/signal-attributes.js";
 export type { SignalHandle } from "./recording/signal-handle.js";
 export {
   ATTEMPTS_METRIC,

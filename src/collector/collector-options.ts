@@ -10,6 +10,7 @@ import type { JsonExporterOptions } from "../exporters/json/json-exporter.js";
 import type { OtlpExporterOptions } from "../exporters/otlp/otlp-exporter-options.js";
 import type { PushgatewayExporterOptions } from "../exporters/pushgateway/pushgateway-exporter.js";
 import type { RemoteWriteExporterOptions } from "../exporters/remote-write/remote-write-exporter.js";
+import type { ExemplarFilter } from "../recording/signal-attributes.js";
 import type { ProbeResource } from "../signals/label-values.js";
 
 /** Options of the Prometheus endpoint (the collector's HTTP server: `/metrics`, live page, alerts). */
@@ -91,6 +92,19 @@ export interface TelemetryCollectorOptions {
   cardinalityLimit?: number;
   /** Create OpenTelemetry spans in `trace()`; when false, only golden signals are recorded. @default true */
   tracing?: boolean;
+  /**
+   * Latency also as a base-2 exponential (native) histogram, its scale adjusted to at most 160
+   * buckets per series: the Prometheus protobuf exposition serves it as a native histogram, OTLP
+   * as an `ExponentialHistogram`; the classic buckets stay for everything else.
+   * @default false, or true for OTLP when `OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION=base2_exponential_bucket_histogram`
+   */
+  nativeHistograms?: boolean;
+  /**
+   * Which latency observations and request/error counts carry an exemplar (the span they were
+   * recorded in): `trace_based` (in a sampled span), `always_on` (in any span), `always_off`.
+   * @default OTEL_METRICS_EXEMPLAR_FILTER, else "trace_based"
+   */
+  exemplarFilter?: ExemplarFilter;
   /** Saturation probes; `false` turns them off. */
   saturation?: SaturationOptions | false;
   /** Event-loop delay, heap and GC metrics under the runtime semantic-convention names. @default true */

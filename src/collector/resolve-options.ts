@@ -8,6 +8,7 @@ import { booleanOption, envFlag, envInteger, envValue, objectOption } from "../c
 import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
 import type { HttpEndpointOptions } from "../endpoint/http-endpoint.js";
 import { EXPORTER_NAMES, type ExporterName } from "../exporters/exporter-registry.js";
+import type { ExemplarFilter } from "../recording/signal-attributes.js";
 import { isProbeResource } from "../saturation/create-probes.js";
 import { PROBE_RESOURCES, type ProbeResource } from "../signals/label-values.js";
 import type { SnapshotMerge } from "../snapshot/snapshot-source.js";
@@ -47,6 +48,9 @@ export interface ResolvedCollectorOptions {
   /** How Prometheus pages are written, by the endpoint and by `export()`. */
   readonly exposition: { readonly withoutScopeInfo: boolean };
   readonly tracing: boolean;
+  /** Latency also in exponential buckets (`nativeHistograms`, or OTLP's default aggregation). */
+  readonly nativeHistograms: boolean;
+  readonly exemplarFilter: ExemplarFilter;
   readonly runtimeMetrics: boolean;
   readonly saturation: { readonly intervalMs: number; readonly probes: readonly ProbeResource[] } | undefined;
   readonly window:
@@ -137,6 +141,15 @@ export function resolveOptions(
       ),
     },
     tracing: !off && booleanOption(diag, "tracing", options.tracing, true),
+    nativeHistograms: booleanOption(
+      diag,
+      "nativeHistograms",
+      options.nativeHistograms,
+      names.includes("otlp") &&
+        envValue(env, "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION")?.toLowerCase() ===
+          "base2_exponential_bucket_histogram",
+    ),
+    exemplarFilter: exemplarFilterOption(diag, options.exemplarFilter, env),
     runtimeMetrics: !off && booleanOption(diag, "runtimeMetrics", options.runtimeMetrics, true),
     saturation:
       off || saturationOption === undefined
@@ -404,4 +417,24 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length]!;
+}
+
+const EXEMPLAR_FILTERS: readonly ExemplarFilter[] = ["trace_based", "always_on", "always_off"];
+
+/** `exemplarFilter`, else `OTEL_METRICS_EXEMPLAR_FILTER`, else `trace_based` (the spec's default). */
+function exemplarFilterOption(diag: DiagLogger, value: unknown, env: NodeJS.ProcessEnv): ExemplarFilter {
+  if (value !== undefined) {
+    if (EXEMPLAR_FILTERS.includes(value as ExemplarFilter)) return value as ExemplarFilter;
+    diag.warn(
+      `zoran-telemetrie: option exemplarFilter must be one of ${EXEMPLAR_FILTERS.join(", ")}; using trace_based`,
+    );
+    return "trace_based";
+  }
+  const fromEnv = envValue(env, "OTEL_METRICS_EXEMPLAR_FILTER")?.toLowerCase();
+  if (fromEnv === undefined) return "trace_based";
+  if (EXEMPLAR_FILTERS.includes(fromEnv as ExemplarFilter)) return fromEnv as ExemplarFilter;
+  diag.warn(
+    `zoran-telemetrie: OTEL_METRICS_EXEMPLAR_FILTER=${fromEnv.slice(0, 16)} is not one of ${EXEMPLAR_FILTERS.join(", ")}; using trace_based`,
+  );
+  return "trace_based";
 }

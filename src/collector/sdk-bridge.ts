@@ -14,52 +14,8 @@ import {
   trace as traceApi,
 } from "@opentelemetry/api";
 import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace";
+import type { OperationContextManager } from "../recording/operation-context-manager.js";
 import { INSTRUMENTATION_SCOPE } from "../signals/metric-definitions.js";
-
-/**
- * A context manager that is the collector's own (AsyncLocalStorage) until `join()`, then the
- * application's: every call goes through the `@opentelemetry/api` context API, so spans and
- * operations started by the app's auto-instrumentations and by `trace()` see one another.
- */
-class JoinableContextManager implements ContextManager {
-  private current: Pick<ContextManager, "active" | "with" | "bind">;
-
-  constructor(private readonly own: ContextManager) {
-    this.current = own;
-  }
-
-  /** Forwards to the global context (the application's context manager) from now on. */
-  join(): void {
-    this.current = contextApi;
-  }
-
-  active(): Context {
-    return this.current.active();
-  }
-
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
-    context: Context,
-    fn: F,
-    thisArg?: ThisParameterType<F>,
-    ...args: A
-  ): ReturnType<F> {
-    return this.current.with(context, fn, thisArg, ...args);
-  }
-
-  bind<T>(context: Context, target: T): T {
-    return this.current.bind(context, target);
-  }
-
-  enable(): this {
-    this.own.enable();
-    return this;
-  }
-
-  disable(): this {
-    this.own.disable();
-    return this;
-  }
-}
 
 /**
  * The tracer of `trace()` and the HTTP helpers: the collector's own provider's until `join()`,
@@ -153,7 +109,8 @@ function heldGlobals(): Set<string> {
 
 /** The collector's OpenTelemetry parts that `register()` makes global, or joins to the app's. */
 export interface SdkBridgeOptions {
-  readonly contextManager: ContextManager;
+  /** The collector's context manager: its own until `register()` joins the application's. */
+  readonly contextManager: OperationContextManager;
   readonly tracerProvider: TracerProvider;
   readonly meterProvider: MeterProvider;
   readonly propagator: TextMapPropagator;
@@ -188,14 +145,12 @@ export class SdkBridge {
   readonly tracer: Tracer | undefined;
   /** See `TelemetryCollector.spanProcessor`. */
   readonly spanProcessor: SpanProcessor;
-  private readonly joinableContext: JoinableContextManager;
   private readonly joinableTracer: JoinableTracer | undefined;
   private readonly forwarder: ForwardingSpanProcessor;
   private outcome: RegisterOutcome | undefined;
 
   constructor(private readonly options: SdkBridgeOptions) {
-    this.joinableContext = new JoinableContextManager(options.contextManager);
-    this.contextManager = this.joinableContext;
+    this.contextManager = options.contextManager;
     this.joinableTracer = options.tracing
       ? new JoinableTracer(
           options.tracerProvider.getTracer(INSTRUMENTATION_SCOPE.name, INSTRUMENTATION_SCOPE.version),
@@ -217,12 +172,13 @@ export class SdkBridge {
     // Each global is set only when nobody holds it (the API refuses to replace one, and would
     // log the refusal with a stack trace on the application's diag logger).
     const held = heldGlobals();
-    const ownContext = !held.has("context") && contextApi.setGlobalContextManager(this.joinableContext);
+    const ownContext =
+      !held.has("context") && contextApi.setGlobalContextManager(this.options.contextManager);
     const ownTracer = !held.has("trace") && traceApi.setGlobalTracerProvider(this.options.tracerProvider);
     const ownMeter = !held.has("metrics") && metrics.setGlobalMeterProvider(this.options.meterProvider);
     if (!held.has("propagation")) propagation.setGlobalPropagator(this.options.propagator);
     if (ownContext && ownTracer && ownMeter) return "registered";
-    if (!ownContext) this.joinableContext.join();
+    if (!ownContext) this.options.contextManager.join();
     if (!ownTracer && this.joinableTracer !== undefined) {
       this.joinableTracer.join(
         traceApi.getTracer(INSTRUMENTATION_SCOPE.name, INSTRUMENTATION_SCOPE.version),

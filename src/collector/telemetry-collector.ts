@@ -1,5 +1,4 @@
-import type { ContextManager, DiagLogger, Meter, Span, Tracer } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import type { Context, ContextManager, DiagLogger, Meter, Span, Tracer } from "@opentelemetry/api";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import {
   MeterProvider,
@@ -23,8 +22,11 @@ import {
 } from "../instrument/ai-exchange.js";
 import { type WrapOptions, wrap as wrapFunction } from "../instrument/wrap.js";
 import { describeError } from "../privacy/describe-error.js";
+import { DEFAULT_MAX_BUCKETS } from "../recording/exponential-buckets.js";
 import { GoldenSignalStore, type StoreMetricSource } from "../recording/golden-signal-store.js";
-import type { OpenOperation, Recorder } from "../recording/recorder.js";
+import { OperationContextManager } from "../recording/operation-context-manager.js";
+import { PooledIdGenerator } from "../recording/pooled-id-generator.js";
+import type { CapturedContext, OpenOperation, Recorder } from "../recording/recorder.js";
 import type { ExchangeAttributes, SignalAttributes, TraceOptions } from "../recording/signal-attributes.js";
 import type { SignalHandle } from "../recording/signal-handle.js";
 import { SignalRecorder } from "../recording/signal-recorder.js";
@@ -99,6 +101,7 @@ export class TelemetryCollector implements Recorder {
    * It leaves out what `metricReader` reads, so nothing is exported twice.
    */
   readonly metricProducer: MetricProducer;
+  private readonly operationContext: OperationContextManager;
   /** The collector's one logger: loud on stderr unless a diag logger is installed (`OTEL_LOG_LEVEL`). */
   readonly diag: DiagLogger;
   /** @internal The golden-signal store (benchmarks and the project's own tests). */
@@ -137,12 +140,16 @@ export class TelemetryCollector implements Recorder {
       resource,
       cardinalityLimit: resolved.cardinalityLimit,
       diag: this.diag,
+      exemplars: resolved.exemplarFilter !== "always_off",
+      nativeMaxBuckets: resolved.nativeHistograms ? DEFAULT_MAX_BUCKETS : undefined,
     });
     this.failures = new FailureReporter(
       this.diag,
       (exporter) => this.store.exportFailed(exporter),
       EXPORT_FAILURES_METRIC.promName,
     );
+    this.operationContext = new OperationContextManager().enable();
+    this.contextManager = this.operationContext;
     this.source = new SnapshotSource({
       store: this.store,
       cardinalityLimit: resolved.cardinalityLimit,
@@ -173,10 +180,14 @@ export class TelemetryCollector implements Recorder {
       ...parts.spanProcessors,
       ...spanProcessorsOption(this.diag, options.spanProcessors),
     ];
-    this.tracerProvider = new TracerProvider({ resource, spanProcessors });
+    this.tracerProvider = new TracerProvider({
+      resource,
+      idGenerator: new PooledIdGenerator(),
+      spanProcessors,
+    });
     this.meter = this.meterProvider.getMeter(this.serviceName);
     this.bridge = new SdkBridge({
-      contextManager: new AsyncLocalStorageContextManager().enable(),
+      contextManager: this.operationContext,
       tracerProvider: this.tracerProvider,
       meterProvider: this.meterProvider,
       propagator: new CompositePropagator({
@@ -192,9 +203,10 @@ export class TelemetryCollector implements Recorder {
     this.activeTracer = this.bridge.tracer;
     this.recorder = new SignalRecorder({
       store: this.store,
-      contextManager: this.contextManager,
+      contextManager: this.operationContext,
       tracer: this.activeTracer,
       disabled: resolved.disabled,
+      exemplarFilter: resolved.exemplarFilter,
     });
     this.probes = resolved.saturation === undefined ? [] : createProbes(resolved.saturation.probes);
     const live = buildLiveParts(resolved, this.endpoint, () => this.alerts());
@@ -269,6 +281,27 @@ export class TelemetryCollector implements Recorder {
    */
   series(signal: GoldenSignal, attributes?: SignalAttributes): SignalHandle {
     return this.recorder.series(signal, attributes);
+  }
+
+  /**
+   * The current place (OpenTelemetry context and `trace()` operation), to re-enter later with
+   * {@link enter}: e.g. each step of a stream produced inside an operation.
+   */
+  capture(): CapturedContext {
+    return this.recorder.capture();
+  }
+
+  /** Runs `fn` in a place {@link capture}d earlier: its OpenTelemetry context and its operation. */
+  enter<T>(captured: CapturedContext, fn: () => T): T {
+    return this.recorder.enter(captured, fn);
+  }
+
+  /**
+   * Runs `fn` in OpenTelemetry context `context`, outside any `trace()` operation: what it
+   * records is its own operation's (an HTTP request's handler, a fetch call's result).
+   */
+  enterOutsideOperation<T>(context: Context, fn: () => T): T {
+    return this.recorder.enterOutsideOperation(context, fn);
   }
 
   /**
@@ -451,7 +484,10 @@ export class TelemetryCollector implements Recorder {
     for (const probe of this.probes) {
       try {
         const value = await probe.sample();
-        if (value !== undefined) this.store.saturation.get(probe.resource, 0).set(value);
+        if (value !== undefined) {
+          const saturation = this.store.saturation;
+          saturation.set(saturation.seriesOf(probe.resource, 0), value);
+        }
       } catch (error) {
         this.diag.debug(`zoran-telemetrie: ${probe.resource} probe failed: ${describeError(error)}`);
       }

@@ -1,5 +1,5 @@
 import { type Attributes, type Span, SpanKind } from "@opentelemetry/api";
-import { OPERATION_SCOPE_KEY, type OperationScope } from "../recording/operation-scope.js";
+import { OperationScope } from "../recording/operation-scope.js";
 import type { Recorder } from "../recording/recorder.js";
 import { GoldenSignals } from "../signals/golden-signals.js";
 import { ERROR_TYPES, type ErrorType } from "../signals/label-values.js";
@@ -449,9 +449,8 @@ export class AiExchange {
 
     // The GenAI metrics and counters need the operation's scope: none when the collector is
     // disabled (nothing is recorded then).
-    const scope = recorder.contextManager.active().getValue(OPERATION_SCOPE_KEY) as
-      | OperationScope
-      | undefined;
+    const captured = recorder.capture().operation;
+    const scope = captured instanceof OperationScope ? captured : undefined;
     const metrics = scope === undefined ? undefined : genAiMetrics(recorder);
     if (scope === undefined || metrics === undefined) return;
     const operationName = metrics.name(this.options.genAiOperation) ?? "chat";

@@ -76,7 +76,7 @@ export function expressMiddleware(
       next();
       return;
     }
-    collector.contextManager.with(observation.context, next);
+    collector.enterOutsideOperation(observation.context, next);
   };
 }
 

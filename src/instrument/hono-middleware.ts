@@ -67,7 +67,7 @@ export function honoMiddleware(collector: Recorder, options: HonoMiddlewareOptio
       });
       if (observation === undefined) return next();
       try {
-        await collector.contextManager.with(observation.context, next);
+        await collector.enterOutsideOperation(observation.context, next);
       } catch (error) {
         observation.markCrashed();
         throw error;
@@ -94,7 +94,7 @@ export function honoMiddleware(collector: Recorder, options: HonoMiddlewareOptio
     }
     let crashed = false;
     try {
-      await collector.contextManager.with(request.context, next);
+      await collector.enterOutsideOperation(request.context, next);
     } catch (error) {
       crashed = true;
       throw error;

@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -7,6 +7,7 @@ import {
   ATTR_SERVER_PORT,
 } from "@opentelemetry/semantic-conventions";
 import { describeError } from "../privacy/describe-error.js";
+
 import { scrubValue } from "../privacy/scrub-value.js";
 import type { Recorder } from "../recording/recorder.js";
 import { GoldenSignals } from "../signals/golden-signals.js";
@@ -169,11 +170,13 @@ function startCall(
   const startMs = performance.now();
 
   // Outside any enclosing `trace()`: the call is its own operation and must not overwrite the
-  // held latency or error of the operation that made it. Inside an AI exchange, the exchange
-  // counts the request (outermost wins): the call keeps its span and records no signals.
+  // held latency or error of the operation that made it; in the call's own span context, so that
+  // client span is the exemplar of these signals. Inside an AI exchange, the exchange counts the
+  // request (outermost wins): the call keeps its span and records no signals.
   const insideExchange = isInsideAiExchange(parent);
+  const callContext = trace.setSpan(parent, span);
   const record = (fn: () => void) => {
-    if (!insideExchange) collector.contextManager.with(ROOT_CONTEXT, fn);
+    if (!insideExchange) collector.enterOutsideOperation(callContext, fn);
   };
   return {
     parent,

@@ -1,10 +1,11 @@
-import { type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_HTTP_ROUTE,
 } from "@opentelemetry/semantic-conventions";
+
 import { scrubValue } from "../privacy/scrub-value.js";
 import type { Recorder } from "../recording/recorder.js";
 import { GoldenSignals } from "../signals/golden-signals.js";
@@ -79,7 +80,8 @@ export class ServerRequest {
     const collector = this.collector;
     // Outside any enclosing `trace()`: this request is its own operation, and must not overwrite
     // the held latency or error of an operation that happens to be active where `finish` fired.
-    collector.contextManager.with(ROOT_CONTEXT, () => {
+    // In the request's context: its server span is the exemplar of these signals.
+    collector.enterOutsideOperation(this.context, () => {
       collector.recordSignal(GoldenSignals.LATENCY, seconds, {
         operation,
         exchange,
@@ -128,7 +130,7 @@ export class ServerRequest {
     const operation = this.operation;
     if (operation === undefined) return;
     const collector = this.collector;
-    collector.contextManager.with(ROOT_CONTEXT, () =>
+    collector.enterOutsideOperation(this.context, () =>
       collector.recordSignal(GoldenSignals.TRAFFIC, bytes, {
         operation,
         exchange: this.exchange,

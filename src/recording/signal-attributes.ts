@@ -34,3 +34,11 @@ export interface TraceOptions {
   /** OpenTelemetry span kind. @default SpanKind.INTERNAL */
   kind?: SpanKind;
 }
+
+/**
+ * Which measurements may carry an exemplar, per the OpenTelemetry exemplar filter
+ * (`OTEL_METRICS_EXEMPLAR_FILTER`): those made while a sampled span is active (`trace_based`),
+ * while any valid span is active (`always_on`; a measurement with no span has no trace to link,
+ * so it carries none), or none (`always_off`).
+ */
+export type ExemplarFilter = "always_on" | "always_off" | "trace_based";

@@ -6,6 +6,8 @@ import {
   type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
 import { describeError } from "../privacy/describe-error.js";
+import type { GoldenSignalStore } from "../recording/golden-signal-store.js";
+import { goldenSignalProducer } from "./golden-signal-metrics.js";
 
 /**
  * Merges other processes' snapshots into this one's (a cluster primary's aggregator). Typed here
@@ -17,8 +19,8 @@ export interface SnapshotMerge {
 
 /** Parts of a {@link SnapshotSource}. */
 export interface SnapshotSourceOptions {
-  /** The golden-signal store, read as an OpenTelemetry `MetricProducer`. */
-  readonly store: MetricProducer;
+  /** The golden-signal store, read as an OpenTelemetry `MetricProducer` (see `goldenSignalMetrics`). */
+  readonly store: GoldenSignalStore;
   /** Most series per SDK instrument (the cardinality limit of the application's instruments). */
   readonly cardinalityLimit: number;
   /** When this process is a cluster primary: its workers' snapshots, merged into each one. */
@@ -76,11 +78,11 @@ export class SnapshotSource {
   private readonly diag: DiagLogger;
 
   constructor(options: SnapshotSourceOptions) {
-    this.store = options.store;
+    this.store = goldenSignalProducer(options.store);
     this.merge = options.merge;
     this.diag = options.diag;
     this.reader = new SnapshotReader({
-      metricProducers: [options.store],
+      metricProducers: [this.store],
       cardinalitySelector: () => options.cardinalityLimit,
     });
     this.applicationReader = new ApplicationReader({ cardinalitySelector: () => options.cardinalityLimit });

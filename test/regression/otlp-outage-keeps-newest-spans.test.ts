@@ -156,7 +156,7 @@ describe("spans during an OTLP outage", () => {
         {
           serviceName: "drops",
           resource: resourceFromAttributes({ "service.name": "drops" }),
-          collect: async () => (await collector.store.collect()).resourceMetrics,
+          collect: () => collector.collect(),
           diag,
           reportFailure: () => {},
           reportSpansDropped: (name, reason, count) => {

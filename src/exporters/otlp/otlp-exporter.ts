@@ -1,15 +1,13 @@
-import {
-  AggregationTemporalityPreference,
-  OTLPMetricExporter as OtlpJsonMetricExporter,
-} from "@opentelemetry/exporter-metrics-otlp-http";
-import { OTLPMetricExporter as OtlpProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
+import { AggregationTemporalityPreference } from "@opentelemetry/exporter-metrics-otlp-http";
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as OtlpProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { CompressionAlgorithm } from "@opentelemetry/otlp-exporter-base";
 import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import type { ExporterFactory, ExporterSetup, TelemetryExporter } from "../telemetry-exporter.js";
 import { DeltaTemporality } from "./delta-temporality.js";
+import { ExemplarMetricExporter } from "./exemplar-metric-exporter.js";
 import { FailureReportingMetricExporter } from "./failure-reporting-metric-exporter.js";
+import { withExponentialHistograms } from "./native-histograms.js";
 import {
   type OtlpExporterOptions,
   type ResolvedOtlpConfig,
@@ -61,7 +59,8 @@ export const createOtlpExporter: ExporterFactory<OtlpExporterOptions> = (setup, 
         : undefined;
     metricReader.setMetricProducer({
       collect: async () => {
-        const snapshot = await setup.collect();
+        // Latency as an ExponentialHistogram when the store records native histograms.
+        const snapshot = withExponentialHistograms(await setup.collect());
         return { resourceMetrics: delta === undefined ? snapshot : delta.convert(snapshot), errors: [] };
       },
     });
@@ -128,7 +127,7 @@ function transportOptions(url: string | undefined, config: ResolvedOtlpConfig): 
   };
 }
 
-function createMetricExporter(config: ResolvedOtlpConfig): OtlpJsonMetricExporter | OtlpProtoMetricExporter {
+function createMetricExporter(config: ResolvedOtlpConfig): ExemplarMetricExporter {
   const temporality =
     config.temporality === undefined
       ? {}
@@ -140,9 +139,9 @@ function createMetricExporter(config: ResolvedOtlpConfig): OtlpJsonMetricExporte
           }[config.temporality],
         };
   const transport = { ...transportOptions(config.metricsUrl, config), ...temporality };
-  return config.metricsProtocol === "http/json"
-    ? new OtlpJsonMetricExporter(transport)
-    : new OtlpProtoMetricExporter(transport);
+  // The official exporter base and HTTP transport; its serializer adds exemplars (OTLP data points
+  // carry them, the SDK data model does not).
+  return new ExemplarMetricExporter(transport, config.metricsProtocol === "http/json" ? "json" : "protobuf");
 }
 
 function createTraceExporter(config: ResolvedOtlpConfig): OtlpJsonTraceExporter | OtlpProtoTraceExporter {

@@ -1,5 +1,5 @@
 import { type Context, INVALID_SPAN_CONTEXT, type Span, SpanKind, trace } from "@opentelemetry/api";
-import type { Recorder } from "../../recording/recorder.js";
+import type { CapturedContext, Recorder } from "../../recording/recorder.js";
 import type { ErrorType } from "../../signals/label-values.js";
 import { AiExchange, type ResolvedExchangeOptions } from "../ai-exchange.js";
 import { readAiUsage, StreamUsage } from "../ai-usage.js";
@@ -46,6 +46,8 @@ export class SdkCall {
   readonly exchange: AiExchange;
   /** The context the SDK's work runs in: the exchange's, with this call for the fetch hook. */
   readonly context: Context;
+  /** Where the SDK's work runs: the call's context and the operation it counts in. */
+  private readonly captured: CapturedContext;
   private readonly owned: boolean;
   private span: Span | undefined;
   private settle: ((error?: unknown) => void) | undefined;
@@ -69,6 +71,7 @@ export class SdkCall {
       this.exchange = outer;
       this.owned = false;
       this.context = withCall(active, this);
+      this.captured = { context: this.context, operation: recorder.capture().operation };
       return;
     }
     this.owned = true;
@@ -84,15 +87,22 @@ export class SdkCall {
       this.span = operation?.span ?? NON_RECORDING;
       this.settle = (error) => operation?.end(error === undefined ? undefined : { error });
       this.context = withCall(operation?.context ?? recorder.contextManager.active(), this);
+      this.captured = {
+        context: this.context,
+        operation: (operation?.captured ?? recorder.capture()).operation,
+      };
       return;
     }
     // A recorder without it (a custom `Recorder`): `trace()` kept open by a pending promise.
-    let context: Context | undefined;
+    let captured: CapturedContext | undefined;
     const done = recorder.trace(
       info.operation,
       (span) => {
         this.span = span;
-        context = withCall(recorder.contextManager.active(), this);
+        captured = {
+          context: withCall(recorder.contextManager.active(), this),
+          operation: recorder.capture().operation,
+        };
         return new Promise<void>((resolve, reject) => {
           this.settle = (error) => (error === undefined ? resolve() : reject(error));
         });
@@ -101,7 +111,8 @@ export class SdkCall {
     );
     // The crash is recorded by `trace()`; the caller gets the error from the SDK's own promise.
     (done as Promise<void>).then(undefined, () => undefined);
-    this.context = context ?? recorder.contextManager.active();
+    this.captured = captured ?? recorder.capture();
+    this.context = this.captured.context;
   }
 
   /** Starts observing one call; undefined when it cannot be (the call then runs unobserved). */
@@ -116,7 +127,7 @@ export class SdkCall {
 
   /** Runs `fn` (the SDK method) in the call's context, so its HTTP attempts are seen. */
   run<T>(fn: () => T): T {
-    return this.recorder.contextManager.with(this.context, fn);
+    return this.recorder.enter(this.captured, fn);
   }
 
   /** One HTTP attempt is sent (the fetch hook): counts it, and the body the SDK serialized. */
@@ -208,7 +219,7 @@ export class SdkCall {
       this.streaming ? this.streamedBytes || this.responseBytes : this.responseBytes,
     );
     if (!this.owned) return;
-    this.recorder.contextManager.with(this.context, () =>
+    this.recorder.enter(this.captured, () =>
       exchange.finish(this.recorder, this.span!, type, error !== undefined && type === undefined),
     );
     this.settle?.(error !== undefined && type === undefined ? error : undefined);

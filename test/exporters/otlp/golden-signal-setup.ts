@@ -1,10 +1,10 @@
 import { diag, type Tracer } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { TracerProvider } from "@opentelemetry/sdk-trace";
 import type { ExporterSetup, TelemetryExporter } from "../../../src/exporters/telemetry-exporter.js";
 import { GoldenSignalStore } from "../../../src/recording/golden-signal-store.js";
+import { OperationContextManager } from "../../../src/recording/operation-context-manager.js";
 import { SignalRecorder } from "../../../src/recording/signal-recorder.js";
 import { GoldenSignals } from "../../../src/signals/golden-signals.js";
 import { INSTRUMENTATION_SCOPE } from "../../../src/signals/metric-definitions.js";
@@ -31,7 +31,7 @@ export class GoldenSignalSetup {
   readonly recorder: SignalRecorder;
   readonly #meterProvider: MeterProvider;
   readonly #providers: { shutdown(): Promise<void> }[] = [];
-  readonly #contextManager = new AsyncLocalStorageContextManager().enable();
+  readonly #contextManager = new OperationContextManager().enable();
 
   constructor(serviceName = "zoran-test") {
     this.resource = resourceFromAttributes({ "service.name": serviceName });
