@@ -10,6 +10,8 @@ export default defineConfig([
       cluster: "src/cluster/index.ts",
       dashboards: "src/dashboards/index.ts",
       testing: "src/testing/index.ts",
+      // Zero-code instrumentations: apart, so that only their users need @opentelemetry/instrumentation.
+      instrumentation: "src/instrument/ai/ai-instrumentations.ts",
     },
     format: ["esm", "cjs"],
     // Shared code in chunks for CommonJS too (ESM splits by default): without it index.cjs and

@@ -19,6 +19,10 @@ export default defineConfig({
         replacement: fileURLToPath(new URL("./src/testing/index.ts", import.meta.url)),
       },
       {
+        find: /^zoran-telemetrie\/instrumentation$/,
+        replacement: fileURLToPath(new URL("./src/instrument/ai/ai-instrumentations.ts", import.meta.url)),
+      },
+      {
         find: /^zoran-telemetrie\/alerting$/,
         replacement: fileURLToPath(new URL("./src/alerting/index.ts", import.meta.url)),
       },

@@ -1,5 +1,6 @@
-import type { Attributes } from "@opentelemetry/api";
+import { type Attributes, trace as traceApi } from "@opentelemetry/api";
 import type { SignalAttributes } from "../src/collector/telemetry-collector.js";
+import type { OperationContextManager } from "../src/recording/operation-context-manager.js";
 import { type GoldenSignal, GoldenSignals } from "../src/signals/golden-signals.js";
 import { EXCHANGES } from "../src/signals/label-values.js";
 import { type BenchCase, type CaseResult, compareCases } from "./lib/compare.js";
@@ -192,8 +193,52 @@ export function recordCases(): BenchCase[] {
   return cases;
 }
 
+/** Values spread over the buckets (and, with native histograms, over the exponential buckets). */
+const SPREAD = [0.004, 0.02, 0.07, 0.245, 0.9, 2.5, 11, 45];
+
+/**
+ * Issue 17's costs beside the classic record (the "floor" column of these cases is the classic
+ * `recordSignal` of the same values, so "ours / floor" is the ratio to it; target <= 1.3x):
+ * - exemplars on (the default `trace_based` filter) with a sampled span active: the span is
+ *   entered once around the whole measurement (`attach`), as a request's span is around its
+ *   records, so the case times the record and its exemplar offer, not entering a context;
+ * - native histograms: the same observations also in base-2 exponential buckets.
+ */
+export function extensionCases(): BenchCase[] {
+  const set = { operation: "op_0", exchange: "ai_ai" };
+  const classic = benchCollector();
+  const withSpan = benchCollector({ tracing: true });
+  const native = benchCollector({ nativeHistograms: true });
+  // As in an application that runs trace(): each collector's context storage is in use (an
+  // AsyncLocalStorage never entered answers getStore() in ~0.4 ns, an entered one in ~5 ns).
+  for (const collector of [classic, native]) collector.trace("warm-up", () => undefined);
+  const span = withSpan.tracer.startSpan("request");
+  // The bench collector's own context manager: the span stays active for every later call here.
+  (withSpan.contextManager as OperationContextManager).attach(
+    traceApi.setSpan(withSpan.contextManager.active(), span),
+  );
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  return [
+    {
+      name: "recordSignal latency, exemplars on, sampled span active (floor column: classic record)",
+      ours: () => withSpan.recordSignal(GoldenSignals.LATENCY, SPREAD[i++ & 7]!, set),
+      floor: () => classic.recordSignal(GoldenSignals.LATENCY, SPREAD[k++ & 7]!, set),
+    },
+    {
+      name: "recordSignal latency, native histograms (floor column: classic record)",
+      ours: () => native.recordSignal(GoldenSignals.LATENCY, SPREAD[j++ & 7]!, set),
+      floor: () => classic.recordSignal(GoldenSignals.LATENCY, SPREAD[k++ & 7]!, set),
+    },
+  ];
+}
+
 /** Runs the `recordSignal` section. */
 export async function runRecordBench(options: { rounds?: number } = {}): Promise<CaseResult[]> {
   // 28 cases x 4 contenders: 25 ms per measurement keeps the section near a minute on 2 cores.
-  return compareCases(recordCases(), { rounds: options.rounds ?? 3, minCpuTimeMs: 25 });
+  return compareCases([...recordCases(), ...extensionCases()], {
+    rounds: options.rounds ?? 3,
+    minCpuTimeMs: 25,
+  });
 }

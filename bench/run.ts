@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { parseArgs } from "node:util";
+import { type AiOverheadRow, runAiOverheadBench } from "./ai-overhead.bench.js";
 import { runCollectBench } from "./collect.bench.js";
 import { runHandleBench } from "./handle.bench.js";
 import { runImportTimeBench } from "./import-time.bench.js";
@@ -18,7 +19,7 @@ import { runWindowMemoryBench } from "./window-memory.bench.js";
 
 /**
  * `npm run bench`: every hot path beside prom-client, the OpenTelemetry SDK and the floor, in one
- * process, printed as markdown (about 4 minutes on 2 cores).
+ * process, printed as markdown (about 4 minutes on 2 cores; the `ai` section adds about 30 s).
  *
  *   npm run bench                          all sections, markdown on stdout, JSON in bench/results/
  *   npm run bench -- record trace          some sections only (record handle trace collect serialize
@@ -39,6 +40,7 @@ const SECTIONS = [
   "middleware",
   "window-memory",
   "import-time",
+  "ai",
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -84,7 +86,7 @@ if (values.report) {
   for (const section of wanted) {
     const t0 = performance.now();
     process.stderr.write(`bench: ${section}...`);
-    let out: CaseResult[] | BackgroundCost[] | ContenderRow[];
+    let out: CaseResult[] | BackgroundCost[] | ContenderRow[] | AiOverheadRow[];
     switch (section) {
       case "record":
         out = await runRecordBench(rounds(3));
@@ -118,6 +120,9 @@ if (values.report) {
         break;
       case "import-time":
         out = await runImportTimeBench(quick ? { rounds: 3 } : { rounds: 15 });
+        break;
+      case "ai":
+        out = await runAiOverheadBench({ quick });
         break;
       default:
         throw new Error(`unknown section ${String(section)}; one of ${SECTIONS.join(", ")}`);

@@ -1,5 +1,6 @@
 import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import type { SignalAttributes } from "../src/collector/telemetry-collector.js";
+import { PageBufferPool } from "../src/exporters/prometheus/page-buffer-pool.js";
 import {
   serializePrometheus,
   serializePrometheusToBuffer,
@@ -37,7 +38,8 @@ export function populatedContenders(count: number, options: { openMetrics?: bool
 /**
  * Serialization at 1 to 10,000 latency label sets, text 0.0.4 and OpenMetrics, in ms:
  * - "serialize": our pure serializer on a snapshot taken beforehand;
- * - "/metrics": store to bytes, what a scrape costs (collect + `serializePrometheusToBuffer`),
+ * - "/metrics": store to bytes, what a scrape costs (collect + `serializePrometheusToBuffer` into
+ *   the route's pool of recent page buffers, released as the route does once written),
  *   beside prom-client's `registry.metrics()` + UTF-8 encode, and the OpenTelemetry SDK's collection
  *   alone (a lower bound: `@opentelemetry/exporter-prometheus` is not installed here), and the
  *   floor (pre-encoded prefixes, numbers into one reused Buffer).
@@ -49,7 +51,8 @@ export async function serializeCases(): Promise<SlowCase[]> {
     for (const count of SERIES_COUNTS) {
       const { collector, prom, otel } = populatedContenders(count, { openMetrics });
       const snapshot: ResourceMetrics = await collector.collect();
-      const floor = new FloorHistogramSerializer("zoran_latency_seconds", collector.store.latency.series);
+      const floor = new FloorHistogramSerializer("zoran_latency_seconds", collector.store.latency);
+      const pool = new PageBufferPool();
       const sets = count === 1 ? "set" : "sets";
       cases.push({
         name: `serialize ${format}, ${count} ${sets} (snapshot to string)`,
@@ -59,7 +62,11 @@ export async function serializeCases(): Promise<SlowCase[]> {
         name: `/metrics ${format}, ${count} ${sets} (to bytes)`,
         // prom-client takes seconds at 10,000 sets: one timed call per round keeps the suite short.
         calls: count >= 10_000 ? 1 : 3,
-        ours: async () => serializePrometheusToBuffer(await collector.collect(), { format }),
+        ours: async () => {
+          const page = serializePrometheusToBuffer(await collector.collect(), { format, pool });
+          pool.release(page);
+          return page.length;
+        },
         promClient: async () => Buffer.from(await prom.registry.metrics()),
         otel: () => otel.reader.snapshot(),
         floor: () => floor.serialize(),
@@ -71,5 +78,11 @@ export async function serializeCases(): Promise<SlowCase[]> {
 
 /** Runs the serialization section. */
 export async function runSerializeBench(options: { rounds?: number } = {}): Promise<CaseResult[]> {
-  return compareSlowCases(await serializeCases(), { rounds: options.rounds ?? 3, callsPerRound: 3 });
+  // A full GC before each contender: prom-client's garbage is otherwise paid by the next one
+  // (bench/lib/compare.ts has the measurement).
+  return compareSlowCases(await serializeCases(), {
+    rounds: options.rounds ?? 3,
+    callsPerRound: 3,
+    gcBetweenContenders: true,
+  });
 }

@@ -1,6 +1,6 @@
 import { context } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+import { TracerProvider } from "@opentelemetry/sdk-trace";
 import { GoldenSignals } from "../src/signals/golden-signals.js";
 import { type BenchCase, type CaseResult, compareCases } from "./lib/compare.js";
 import { benchCollector } from "./lib/contenders.js";
@@ -15,7 +15,7 @@ export function traceCases(): BenchCase[] {
   const untraced = benchCollector({ tracing: false });
   // OpenTelemetry's own global API, as an app using the SDK alone would call it.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  const tracer = new BasicTracerProvider().getTracer("bench");
+  const tracer = new TracerProvider().getTracer("bench");
   const otelSpan = () =>
     tracer.startActiveSpan("injection_4champs", (span) => {
       span.end();

@@ -27,6 +27,15 @@ export type {
 export { serializePrometheus } from "./exporters/prometheus/prometheus-serializer.js";
 export type { PrometheusTextParseOptions } from "./exporters/prometheus/prometheus-text-parser.js";
 export { parsePrometheusText } from "./exporters/prometheus/prometheus-text-parser.js";
+export type { AiSdkMiddleware, AiSdkMiddlewareOptions } from "./instrument/ai/ai-sdk-middleware.js";
+export { aiSdkMiddleware } from "./instrument/ai/ai-sdk-middleware.js";
+export {
+  GEN_AI_CONTENT_ATTRIBUTE_PREFIXES,
+  GenAiContentStripSpanProcessor,
+} from "./instrument/ai/gen-ai-content-strip-span-processor.js";
+export type { InstrumentOptions } from "./instrument/ai/instrument-client.js";
+export type { LangChainCallbackHandler, LangChainHandlerOptions } from "./instrument/ai/langchain-handler.js";
+export { langChainHandler } from "./instrument/ai/langchain-handler.js";
 export type { AiExchange, AiExchangeOptions, AiExchangeOutcome } from "./instrument/ai-exchange.js";
 export type { AiUsage } from "./instrument/ai-usage.js";
 export { readAiUsage } from "./instrument/ai-usage.js";
@@ -44,10 +53,19 @@ export type { TracedOptions } from "./instrument/traced.js";
 export { traced } from "./instrument/traced.js";
 export type { WrapOptions } from "./instrument/wrap.js";
 export { scrubValue } from "./privacy/scrub-value.js";
-export type { Recorder } from "./recording/recorder.js";
-export type { SignalAttributes, TraceOptions } from "./recording/signal-attributes.js";
+export type { CapturedContext, OpenOperation, Recorder } from "./recording/recorder.js";
+export type {
+  ExchangeAttributes,
+  ExemplarFilter,
+  SignalAttributes,
+  TraceOptions,
+} from "./recording/signal-attributes.js";
 export type { SignalHandle } from "./recording/signal-handle.js";
-export { GEN_AI_METRIC_NAMES } from "./signals/gen-ai-metric-definitions.js";
+export {
+  ATTEMPTS_METRIC,
+  CACHED_TOKENS_METRIC,
+  GEN_AI_METRIC_NAMES,
+} from "./signals/gen-ai-metric-definitions.js";
 export type { GoldenSignal } from "./signals/golden-signals.js";
 export { GoldenSignals } from "./signals/golden-signals.js";
 export type {
@@ -73,7 +91,9 @@ export {
   GOLDEN_SIGNAL_METRICS,
   LATENCY_BOUNDS_SECONDS,
   LATENCY_METRIC,
+  REFUSALS_METRIC,
   REQUESTS_METRIC,
   SATURATION_METRIC,
+  TIME_TO_FIRST_TOKEN_METRIC,
   TOKENS_METRIC,
 } from "./signals/metric-definitions.js";

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { measure } from "mitata";
 
 /** One contender of a comparison: our code, a competitor doing the same work, or the floor. */
@@ -73,13 +75,21 @@ export async function compareCases(
  * Runs asynchronous (or slow) work in interleaved rounds, timing each call with the wall clock:
  * for cases in milliseconds (serialization of 10,000 series, collection), where one clock read
  * per call is noise.
+ *
+ * `gcBetweenContenders`: a full GC before each contender's warm-up call, so that no contender
+ * pays for another's garbage. Measured at 10,000 sets (bench/serialize.bench.ts): prom-client's
+ * ~650 ms scrape leaves a heap whose collection lands in whichever contender allocates next;
+ * with prom-client in the rotation ours/floor read 2.1x (text) and 3.6x (OpenMetrics), with
+ * ours and the floor alone 0.9x and 1.1x, same code, same minute. A contender's own garbage
+ * still counts: it is collected during its own timed calls.
  */
 export async function compareSlowCases(
   cases: readonly SlowCase[],
-  options: { rounds?: number; callsPerRound?: number } = {},
+  options: { rounds?: number; callsPerRound?: number; gcBetweenContenders?: boolean } = {},
 ): Promise<CaseResult[]> {
   const rounds = options.rounds ?? 5;
   const calls = options.callsPerRound ?? 3;
+  const collectGarbage = options.gcBetweenContenders === true ? fullGc() : undefined;
   const samples = cases.map(() => new Map<Contender, number[]>());
   for (let round = 0; round < rounds; round++) {
     for (let c = 0; c < cases.length; c++) {
@@ -88,6 +98,7 @@ export async function compareSlowCases(
       for (let k = 0; k < present.length; k++) {
         const who = present[(k + round) % present.length]!;
         const work = benchCase[who]!;
+        collectGarbage?.();
         await work(); // warm this contender's caches and JIT after the others ran
         const times: number[] = [];
         for (let i = 0; i < (benchCase.calls ?? calls); i++) {
@@ -102,6 +113,16 @@ export async function compareSlowCases(
     }
   }
   return cases.map((benchCase, c) => summarize(benchCase.name, samples[c]!));
+}
+
+/** V8's full GC (`--expose-gc` set at run time, as test/integration/endpoint-load.test.ts does). */
+function fullGc(): () => void {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  return () => {
+    gc();
+    gc();
+  };
 }
 
 /** Builds a result from per-round samples: medians, and medians of per-round ratios. */

@@ -21,13 +21,16 @@ import {
 export const BENCH_CARDINALITY_LIMIT = 50_000;
 
 /** A collector with no exporter, probes or runtime metrics: only the hot path under test. */
-export function benchCollector(options: { tracing?: boolean } = {}): TelemetryCollector {
+export function benchCollector(
+  options: { tracing?: boolean; nativeHistograms?: boolean } = {},
+): TelemetryCollector {
   return new TelemetryCollector({
     serviceName: "bench",
     exporter: "none",
     saturation: false,
     runtimeMetrics: false,
     tracing: options.tracing ?? false,
+    nativeHistograms: options.nativeHistograms ?? false,
     cardinalityLimit: BENCH_CARDINALITY_LIMIT,
   });
 }

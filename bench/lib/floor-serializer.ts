@@ -1,5 +1,5 @@
 import { encodeLabels } from "../../src/exporters/prometheus/prometheus-serializer.js";
-import type { HistogramSeries } from "../../src/recording/histogram-series.js";
+import type { MetricTable } from "../../src/recording/metric-table.js";
 
 /**
  * The floor of `/metrics` for histograms: every byte that does not depend on a value is encoded
@@ -13,12 +13,15 @@ export class FloorHistogramSerializer {
 
   constructor(
     name: string,
-    private readonly series: readonly HistogramSeries[],
+    private readonly table: MetricTable,
   ) {
-    for (const s of series) {
-      const labels = encodeLabels(s.attributes);
+    for (let s = 0; s < table.size; s++) {
+      const values = table.labelValues(s) ?? [];
+      const labels = encodeLabels(
+        Object.fromEntries(table.definition.labels.map((key, k) => [key, values[k] ?? ""])),
+      );
       const lines: Buffer[] = [];
-      for (const bound of s.bounds) lines.push(Buffer.from(`${name}_bucket{${labels},le="${bound}"} `));
+      for (const bound of table.bounds) lines.push(Buffer.from(`${name}_bucket{${labels},le="${bound}"} `));
       lines.push(Buffer.from(`${name}_bucket{${labels},le="+Inf"} `));
       lines.push(Buffer.from(`${name}_sum{${labels}} `));
       lines.push(Buffer.from(`${name}_count{${labels}} `));
@@ -29,17 +32,19 @@ export class FloorHistogramSerializer {
   /** Writes every series into the reused Buffer; returns the bytes written (a view, not a copy). */
   serialize(): Buffer {
     let pos = 0;
-    for (let s = 0; s < this.series.length; s++) {
-      const { data, offset, bounds } = this.series[s]!;
+    const table = this.table;
+    const n = table.bounds.length;
+    for (let s = 0; s < table.size; s++) {
+      const data = table.dataOf(s);
+      const offset = table.offsetOf(s);
       const lines = this.prefixes[s]!;
-      const n = bounds.length;
       let cumulative = 0;
       for (let i = 0; i <= n + 2; i++) {
         let value: number;
         if (i <= n) {
           cumulative += data[offset + i]!;
           value = cumulative;
-        } else value = data[offset + i]!;
+        } else value = i === n + 1 ? data[offset + i]! : cumulative; // sum, then count (= the +Inf bucket)
         const prefix = lines[i]!;
         if (pos + prefix.length + 32 > this.buffer.length) this.grow();
         pos += prefix.copy(this.buffer, pos);

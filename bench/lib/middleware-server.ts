@@ -6,7 +6,7 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { registerInstrumentations } from "@opentelemetry/instrumentation";
 import { AggregationTemporality, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
-import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+import { TracerProvider } from "@opentelemetry/sdk-trace";
 
 /**
  * One contender of the middleware bench, in its own process (OpenTelemetry's instrumentations
@@ -52,7 +52,7 @@ class IdleReader extends MetricReader {
 async function otelSdk(framework: Framework): Promise<void> {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(new BasicTracerProvider());
+  trace.setGlobalTracerProvider(new TracerProvider());
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [new IdleReader()] }));
   const instrumentations = [];
   if (framework === "fetch") {

@@ -1,5 +1,7 @@
-import { diag } from "@opentelemetry/api";
+import type { DiagLogger } from "@opentelemetry/api";
 import { durationOption } from "../config/duration-option.js";
+import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
+import { describeError } from "../privacy/describe-error.js";
 import { labelSetKey } from "../window/label-matcher.js";
 import type { SignalSelector, WindowValue } from "../window/window-query.js";
 import type { WindowStore } from "../window/window-store.js";
@@ -32,6 +34,8 @@ export interface AlertingEngineOptions {
   readonly shutdownTimeoutMs?: number;
   /** Called when a notifier gives up on a batch (also reported through `diag`). */
   readonly onDeliveryError?: (notifier: string, error: Error) => void;
+  /** Where failing rules and deliveries are reported. @default the loud default logger (`createTelemetryLogger`) */
+  readonly diag?: DiagLogger;
 }
 
 interface AlertInstance {
@@ -93,13 +97,18 @@ export class AlertingEngine {
   private readonly instances = new Map<string, AlertInstance>();
   private readonly lastValues: (number | null)[];
   private lastEvaluatedAt: number | undefined;
+  private readonly diag: DiagLogger;
   private closed = false;
 
   constructor(options: AlertingEngineOptions) {
+    const diag = options.diag ?? createTelemetryLogger();
+    this.diag = diag;
     this.rules = [...options.rules];
     this.serviceName = options.serviceName;
     this.notifiers = [...(options.notifiers ?? [])];
-    this.queues = this.notifiers.map((n) => new DeliveryQueue(n, options.delivery, options.onDeliveryError));
+    this.queues = this.notifiers.map(
+      (n) => new DeliveryQueue(n, options.delivery, options.onDeliveryError, diag),
+    );
     this.window = options.window;
     this.clock = options.clock ?? Date.now;
     this.repeatIntervalMs = durationOption(
@@ -134,7 +143,9 @@ export class AlertingEngine {
       try {
         this.evaluateRule(rule, ruleIndex, nowMs, outbox);
       } catch (error) {
-        diag.error(`zoran-telemetrie alerting: rule "${rule.name}" failed to evaluate`, error);
+        this.diag.error(
+          `zoran-telemetrie alerting: rule "${rule.name}" failed to evaluate: ${describeError(error)}`,
+        );
       }
     });
     this.lastEvaluatedAt = nowMs;

@@ -1,7 +1,8 @@
-import { type DiagLogger, diag as globalDiag } from "@opentelemetry/api";
+import type { DiagLogger } from "@opentelemetry/api";
 import { countOption } from "../config/count-option.js";
 import { durationOption } from "../config/duration-option.js";
 import { reportBadOption } from "../config/report-bad-option.js";
+import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
 import type { WindowStore } from "../window/window-store.js";
 import type { AlertRule, SloConfig, ThresholdRuleConfig } from "./alert-rule.js";
 import type { AlertState, Notifier } from "./alert-state.js";
@@ -295,7 +296,7 @@ export function createAlertingEngine(
   },
 ): AlertingEngine {
   // Idempotent: options the collector already normalized come out the same (reports are once).
-  const diag = context.diag ?? globalDiag;
+  const diag = context.diag ?? createTelemetryLogger();
   const normalized = normalizeAlertingOptions(options, diag) ?? normalizeAlertingOptions(true, diag)!;
   const generatorURL = normalized.generatorURL ?? context.generatorURL;
   return new AlertingEngine({
@@ -303,6 +304,7 @@ export function createAlertingEngine(
     serviceName: context.serviceName,
     window: context.window,
     notifiers: normalized.notifiers,
+    diag,
     ...(context.clock === undefined ? {} : { clock: context.clock }),
     repeatIntervalMs: normalized.repeatIntervalMs,
     ...(generatorURL === undefined ? {} : { generatorURL }),

@@ -1,6 +1,7 @@
-import { diag } from "@opentelemetry/api";
+import type { DiagLogger } from "@opentelemetry/api";
 import { countOption } from "../config/count-option.js";
 import { durationOption } from "../config/duration-option.js";
+import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
 import { type AlertNotification, type Notifier, NotifierError } from "./alert-state.js";
 
 /** How notifications are delivered: retries, backoff, timeouts, queue bound. */
@@ -52,32 +53,33 @@ export class DeliveryQueue {
     private readonly notifier: Notifier,
     options: DeliveryOptions = {},
     private readonly onError?: (notifier: string, error: Error) => void,
+    private readonly diag: DiagLogger = createTelemetryLogger(),
   ) {
     // Timer values through the one duration policy: past 2^31 - 1 ms Node fires after 1 ms.
     this.maxAttempts = countOption(
       options.maxAttempts,
       { name: "delivery.maxAttempts", defaultValue: 4, max: 100 },
-      diag,
+      this.diag,
     );
     this.attemptTimeoutMs = durationOption(
       options.attemptTimeoutMs,
       { name: "delivery.attemptTimeoutMs", defaultMs: 5000 },
-      diag,
+      this.diag,
     );
     this.backoffBaseMs = durationOption(
       options.backoffBaseMs,
       { name: "delivery.backoffBaseMs", defaultMs: 250 },
-      diag,
+      this.diag,
     );
     this.backoffMaxMs = durationOption(
       options.backoffMaxMs,
       { name: "delivery.backoffMaxMs", defaultMs: 5000 },
-      diag,
+      this.diag,
     );
     this.maxQueuedBatches = countOption(
       options.maxQueuedBatches,
       { name: "delivery.maxQueuedBatches", defaultValue: 100, max: 100_000 },
-      diag,
+      this.diag,
     );
     this.stats = {
       notifier: notifier.name,
@@ -165,7 +167,7 @@ export class DeliveryQueue {
   private report(error: Error, attempts?: number): void {
     this.stats.lastError = error.message;
     const after = attempts === undefined ? "" : ` after ${attempts} attempt(s)`;
-    diag.error(
+    this.diag.error(
       `zoran-telemetrie alerting: notifier "${this.notifier.name}" failed${after}: ${error.message}`,
     );
     try {

@@ -1,3 +1,4 @@
+import { parseSignalName } from "../signals/signal-vocabulary.js";
 import {
   SIGNAL_NAMES,
   SIGNAL_STATISTICS,
@@ -273,12 +274,13 @@ function normalizeThresholdRule(config: unknown, at: string, issues: RuleIssue[]
   if (typeof raw.name !== "string" || !NAME_PATTERN.test(raw.name)) {
     issue("name", "must be letters, digits and _ (not starting with a digit)");
   }
-  let signal = raw.signal as SignalName;
-  if ((raw.signal as string) === "error_rate") signal = "errors"; // GoldenSignals.ERROR_RATE reads naturally in code
-  if (!SIGNAL_NAMES.includes(signal)) {
+  // `error_rate` (GoldenSignals.ERROR_RATE) reads naturally in code: the vocabulary accepts it.
+  const parsed = parseSignalName(raw.signal);
+  const signal = (parsed ?? raw.signal) as SignalName;
+  if (parsed === undefined) {
     issue("signal", `unknown signal ${describeValue(raw.signal)} (expected ${SIGNAL_NAMES.join(", ")})`);
   }
-  const knownSignal = SIGNAL_NAMES.includes(signal);
+  const knownSignal = parsed !== undefined;
   const statistic = (raw.statistic ?? DEFAULT_STATISTIC[signal]) as Statistic;
   if (!knownSignal && raw.statistic === undefined) {
     // No default to check against: the signal issue above says it all.

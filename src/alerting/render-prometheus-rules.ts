@@ -1,15 +1,25 @@
 import { Document } from "yaml";
 import {
   ERRORS_METRIC,
-  EXCHANGE_SIZE_METRIC,
   LATENCY_METRIC,
   type MetricDefinition,
   REQUESTS_METRIC,
   SATURATION_METRIC,
-  TOKENS_METRIC,
 } from "../signals/metric-definitions.js";
+import {
+  exactly,
+  groupBy,
+  histogramQuantile,
+  type LabelMatch,
+  type LabelMatchers,
+  oneOf,
+  quote,
+  selector,
+  sumRate,
+} from "../signals/promql.js";
+import { TRAFFIC_KIND_METRICS } from "../signals/signal-vocabulary.js";
 import type { LabelMatcher } from "../window/label-matcher.js";
-import { STATISTIC_QUANTILES, type TrafficKind } from "../window/window-query.js";
+import { STATISTIC_QUANTILES } from "../window/window-query.js";
 import type {
   AlertAnnotations,
   AlertRule,
@@ -32,12 +42,6 @@ export interface PrometheusRulesOptions {
 const ERROR_LEVEL = "job_operation_exchange";
 /** Labels Prometheus adds to every scraped series and that rules keep apart. */
 const TARGET_LABELS = ["job"];
-
-const TRAFFIC_METRICS: Readonly<Record<TrafficKind, MetricDefinition>> = {
-  requests: REQUESTS_METRIC,
-  tokens: TOKENS_METRIC,
-  bytes: EXCHANGE_SIZE_METRIC,
-};
 
 interface RecordingRule {
   record: string;
@@ -117,15 +121,15 @@ function errorRecordingRules(window: string): RecordingRule[] {
   return [
     {
       record: errorsRecord(window),
-      expr: `sum by (${[...by, "error_type"].join(", ")}) (rate(${ERRORS_METRIC.promName}[${window}]))`,
+      expr: sumRate(ERRORS_METRIC.promName, { matchers: {}, by: [...by, "error_type"], window }),
     },
     {
       record: requestsRecord(window),
-      expr: `sum by (${by.join(", ")}) (rate(${REQUESTS_METRIC.promName}[${window}]))`,
+      expr: sumRate(REQUESTS_METRIC.promName, { matchers: {}, by, window }),
     },
     {
       record: `${ERROR_LEVEL}:zoran_error_ratio:rate${window}`,
-      expr: `sum by (${by.join(", ")}) (${errorsRecord(window)})\n/\n${requestsRecord(window)}`,
+      expr: `sum${groupBy(by)} (${errorsRecord(window)})\n/\n${requestsRecord(window)}`,
     },
   ];
 }
@@ -152,26 +156,29 @@ function thresholdAlert(rule: ThresholdRule): AlertingRule {
 /** The PromQL for the value a threshold rule compares, grouped by `by`. */
 function thresholdValue(rule: ThresholdRule, by: readonly string[]): string {
   const window = formatDuration(rule.windowMs);
-  const group = `by (${by.join(", ")})`;
+  const group = groupBy(by);
   switch (rule.signal) {
-    case "latency": {
-      const quantile = STATISTIC_QUANTILES[rule.statistic as keyof typeof STATISTIC_QUANTILES];
-      const buckets = selector(`${LATENCY_METRIC.promName}_bucket`, LATENCY_METRIC, rule.matchers);
-      return `histogram_quantile(${quantile}, sum by (${[...by, "le"].join(", ")}) (rate(${buckets}[${window}])))`;
-    }
+    case "latency":
+      return histogramQuantile(LATENCY_METRIC, {
+        quantile: STATISTIC_QUANTILES[rule.statistic as keyof typeof STATISTIC_QUANTILES],
+        matchers: ruleMatchers(LATENCY_METRIC, rule.matchers),
+        by,
+        window,
+      });
     case "errors": {
-      const errors = selector(errorsRecord(window), ERRORS_METRIC, rule.matchers);
-      if (rule.statistic === "rate") return `sum ${group} (${errors})`;
-      const requests = selector(requestsRecord(window), REQUESTS_METRIC, rule.matchers);
-      return `(sum ${group} (${errors}) / sum ${group} (${requests}))`;
+      const errors = `${errorsRecord(window)}${selector(ruleMatchers(ERRORS_METRIC, rule.matchers))}`;
+      if (rule.statistic === "rate") return `sum${group} (${errors})`;
+      const requests = `${requestsRecord(window)}${selector(ruleMatchers(REQUESTS_METRIC, rule.matchers))}`;
+      return `(sum${group} (${errors}) / sum${group} (${requests}))`;
     }
     case "traffic": {
-      const metric = TRAFFIC_METRICS[rule.trafficKind];
-      return `sum ${group} (rate(${selector(metric.promName, metric, rule.matchers)}[${window}]))`;
+      const metric = TRAFFIC_KIND_METRICS[rule.trafficKind];
+      return sumRate(metric.promName, { matchers: ruleMatchers(metric, rule.matchers), by, window });
     }
     case "saturation": {
       const over = rule.statistic === "max" ? "max_over_time" : "last_over_time";
-      return `max ${group} (${over}(${selector(SATURATION_METRIC.promName, SATURATION_METRIC, rule.matchers)}[${window}]))`;
+      const series = `${SATURATION_METRIC.promName}${selector(ruleMatchers(SATURATION_METRIC, rule.matchers))}`;
+      return `max${group} (${over}(${series}[${window}]))`;
     }
   }
 }
@@ -190,19 +197,33 @@ function requestsRecord(window: string): string {
 }
 
 function sloRecordingRule(slo: NormalizedSlo, window: string): RecordingRule {
-  const group = `by (${TARGET_LABELS.join(", ")})`;
+  const by = TARGET_LABELS;
   let expr: string;
   if (slo.signal === "errors") {
-    const errors = selector(ERRORS_METRIC.promName, ERRORS_METRIC, slo.matchers);
-    const requests = selector(REQUESTS_METRIC.promName, REQUESTS_METRIC, slo.matchers);
-    expr = `sum ${group} (rate(${errors}[${window}]))\n/\nsum ${group} (rate(${requests}[${window}]))`;
+    const errors = sumRate(ERRORS_METRIC.promName, {
+      matchers: ruleMatchers(ERRORS_METRIC, slo.matchers),
+      by,
+      window,
+    });
+    const requests = sumRate(REQUESTS_METRIC.promName, {
+      matchers: ruleMatchers(REQUESTS_METRIC, slo.matchers),
+      by,
+      window,
+    });
+    expr = `${errors}\n/\n${requests}`;
   } else {
     // Good requests are those in the bucket `le` = the threshold (a bucket bound, checked on load).
-    const good = selector(`${LATENCY_METRIC.promName}_bucket`, LATENCY_METRIC, slo.matchers, {
-      le: formatNumber(slo.latencyThreshold!),
+    const good = sumRate(`${LATENCY_METRIC.promName}_bucket`, {
+      matchers: ruleMatchers(LATENCY_METRIC, slo.matchers, { le: formatNumber(slo.latencyThreshold!) }),
+      by,
+      window,
     });
-    const all = selector(`${LATENCY_METRIC.promName}_count`, LATENCY_METRIC, slo.matchers);
-    expr = `1 - (\n  sum ${group} (rate(${good}[${window}]))\n  /\n  sum ${group} (rate(${all}[${window}]))\n)`;
+    const all = sumRate(`${LATENCY_METRIC.promName}_count`, {
+      matchers: ruleMatchers(LATENCY_METRIC, slo.matchers),
+      by,
+      window,
+    });
+    expr = `1 - (\n  ${good}\n  /\n  ${all}\n)`;
   }
   return { record: sloRecordName(window), expr, labels: { slo: slo.name } };
 }
@@ -236,35 +257,24 @@ function annotations(source: AlertAnnotations): Record<string, string> {
   return out;
 }
 
-/** `name{label="v", other=~"a|b"}` with the matchers for labels the metric carries. */
-function selector(
-  name: string,
+/** A rule's matchers as PromQL ones, for the labels `metric` carries (plus `extra`, exact). */
+function ruleMatchers(
   metric: MetricDefinition,
   matchers: LabelMatcher,
   extra: Readonly<Record<string, string>> = {},
-): string {
-  const parts: string[] = [];
+): LabelMatchers {
+  const out: Record<string, LabelMatch> = {};
   for (const [label, wanted] of Object.entries(matchers)) {
     if (!metric.labels.includes(label)) continue;
-    if (typeof wanted === "string") parts.push(`${label}=${quote(wanted)}`);
-    else parts.push(`${label}=~${quote(wanted.map(escapeRegex).join("|"))}`);
+    out[label] = typeof wanted === "string" ? exactly(wanted) : oneOf(wanted);
   }
-  for (const [label, value] of Object.entries(extra)) parts.push(`${label}=${quote(value)}`);
-  return parts.length === 0 ? name : `${name}{${parts.join(", ")}}`;
+  for (const [label, value] of Object.entries(extra)) out[label] = exactly(value);
+  return out;
 }
 
 /** Prometheus family name without its `_total` suffix, for recording-rule names. */
 function bare(metric: MetricDefinition): string {
   return metric.promName.replace(/_total$/, "");
-}
-
-// PromQL strings take Go escapes; JSON's are a subset of them.
-function quote(value: string): string {
-  return JSON.stringify(value);
-}
-
-function escapeRegex(value: string): string {
-  return value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function formatNumber(value: number): string {

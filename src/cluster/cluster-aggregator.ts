@@ -9,6 +9,7 @@ import {
   type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
 import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
+import { describeError } from "../privacy/describe-error.js";
 import { CLUSTER_WORKER_EXITS_METRIC, INSTRUMENTATION_SCOPE } from "../signals/metric-definitions.js";
 import { CLUSTER_MESSAGE_TAG, isClusterMessage, type SnapshotReport } from "./cluster-messages.js";
 import { type GaugeAggregation, mergeSnapshots, type SnapshotPart } from "./merge-snapshots.js";
@@ -144,7 +145,7 @@ export class ClusterAggregator {
         ? Promise.resolve(own)
         : this.options.primary?.collect().catch((error: unknown) => {
             this.diag.warn(
-              `zoran-telemetrie: cluster: the primary's own collection failed: ${String(error)}`,
+              `zoran-telemetrie: cluster: the primary's own collection failed: ${describeError(error)}`,
             );
             return undefined;
           });
@@ -217,7 +218,7 @@ export class ClusterAggregator {
         state.last = { sequence: report.sequence, snapshot: fromPortableSnapshot(report.snapshot) };
       } catch (error) {
         this.diag.warn(
-          `zoran-telemetrie: cluster: unreadable report from worker ${state.link.id}: ${String(error)}`,
+          `zoran-telemetrie: cluster: unreadable report from worker ${state.link.id}: ${describeError(error)}`,
         );
       }
     }

@@ -1,7 +1,9 @@
 import type { DiagLogger } from "@opentelemetry/api";
 import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
 import { createHttpEndpoint, type HttpEndpointOptions } from "../endpoint/http-endpoint.js";
+import { ExpositionConflictLog } from "../exporters/prometheus/exposition-conflicts.js";
 import { createMetricsRoute } from "../exporters/prometheus/metrics-route.js";
+import { describeError } from "../privacy/describe-error.js";
 import type { ClusterAggregator } from "./cluster-aggregator.js";
 
 /** Options of {@link createClusterEndpoint}: those of the collector's Prometheus endpoint. */
@@ -39,15 +41,14 @@ export function createClusterEndpoint(
 ): ClusterEndpoint {
   const diag = options.diag ?? createTelemetryLogger();
   const endpoint = createHttpEndpoint(options, (error) =>
-    diag.error(
-      `zoran-telemetrie: cluster /metrics failed: ${error instanceof Error ? error.message : String(error)}`,
-    ),
+    diag.error(`zoran-telemetrie: cluster /metrics failed: ${describeError(error)}`),
   );
   endpoint.addRoute(
     "/metrics",
     createMetricsRoute({
       collect: () => aggregator.collect(),
       maxConcurrentScrapes: options.maxConcurrentScrapes,
+      report: new ExpositionConflictLog(diag),
     }),
   );
   return {

@@ -1,6 +1,8 @@
 import { isMainThread, MessageChannel, parentPort } from "node:worker_threads";
-import { type DiagLogger, diag as globalDiag } from "@opentelemetry/api";
+import type { DiagLogger } from "@opentelemetry/api";
 import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
+import { describeError } from "../privacy/describe-error.js";
 import { CLUSTER_MESSAGE_TAG, isClusterMessage, type SnapshotReport } from "./cluster-messages.js";
 import { toPortableSnapshot } from "./portable-snapshot.js";
 
@@ -17,7 +19,7 @@ export interface ReportToPrimaryOptions {
    * since its last report). 0 turns pushing off. @default 5000
    */
   pushIntervalMs?: number;
-  /** Where send failures are reported. @default the OpenTelemetry global `diag` */
+  /** Where send failures are reported. @default the loud default logger (the global `diag` once the app installs one) */
   diag?: DiagLogger;
 }
 
@@ -60,7 +62,7 @@ export function reportToPrimary(
   source: SnapshotSource,
   options: ReportToPrimaryOptions = {},
 ): WorkerReporter {
-  const diag = options.diag ?? globalDiag;
+  const diag = options.diag ?? createTelemetryLogger();
   const channel = openChannel(diag);
   if (channel === undefined) {
     diag.warn(
@@ -91,7 +93,7 @@ export function reportToPrimary(
       // A primary that is gone or a closed channel: the worker keeps running, say it once.
       if (!reportedFailure) {
         reportedFailure = true;
-        diag.warn(`zoran-telemetrie: cannot report to the primary: ${describe(error)}`);
+        diag.warn(`zoran-telemetrie: cannot report to the primary: ${describeError(error)}`);
       }
     }
   }
@@ -188,8 +190,4 @@ function holdWeakly(
   };
   emitter.on("newListener", onNewListener);
   return () => emitter.off("newListener", onNewListener);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

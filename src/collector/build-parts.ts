@@ -1,13 +1,14 @@
 import type { DiagLogger } from "@opentelemetry/api";
 import type { Resource } from "@opentelemetry/resources";
 import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
-import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { ConsoleSpanExporter, SimpleSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace";
 import type { AlertState } from "../alerting/alert-state.js";
 import type { AlertingEngine } from "../alerting/alerting-engine.js";
 import { createAlertingEngine } from "../alerting/alerting-options.js";
 import { createAlertsRoute } from "../alerting/alerts-route.js";
 import { createHttpEndpoint, type HttpEndpoint } from "../endpoint/http-endpoint.js";
-import { EXPORTER_FACTORIES } from "../exporters/exporter-registry.js";
+import { EXPORTER_FACTORIES, EXPORTER_OPTION_KEYS } from "../exporters/exporter-registry.js";
+import type { ExpositionReport } from "../exporters/prometheus/exposition-conflicts.js";
 import { createMetricsRoute } from "../exporters/prometheus/metrics-route.js";
 import type { ExporterSetup, TelemetryExporter } from "../exporters/telemetry-exporter.js";
 import { createLivePageRoutes } from "../web/live-page-routes.js";
@@ -32,6 +33,8 @@ export interface ExporterContext {
   readonly collect: () => Promise<ResourceMetrics>;
   readonly reportFailure: (exporter: string, error: unknown) => void;
   readonly reportSpansDropped: (exporter: string, reason: string, count: number) => void;
+  /** Where the Prometheus serializer reports what it changed to keep a page valid. */
+  readonly expositionReport: ExpositionReport;
 }
 
 /**
@@ -55,6 +58,8 @@ export function buildExporters(context: ExporterContext): ExporterParts {
         createMetricsRoute({
           collect: context.collect,
           maxConcurrentScrapes: resolved.endpoint.maxConcurrentScrapes,
+          withoutScopeInfo: resolved.exposition.withoutScopeInfo,
+          report: context.expositionReport,
         }),
       );
     } catch (error) {
@@ -75,7 +80,8 @@ export function buildExporters(context: ExporterContext): ExporterParts {
     try {
       const exporterOptions = {
         shutdownTimeoutMs: resolved.shutdownTimeoutMs,
-        ...((options as Record<string, object | undefined>)[name] ?? {}),
+        ...resolved.exporterDefaults[name],
+        ...((options as Record<string, object | undefined>)[EXPORTER_OPTION_KEYS[name] ?? name] ?? {}),
       };
       exporters.push(EXPORTER_FACTORIES[name](setup, exporterOptions as never));
     } catch (error) {
@@ -85,6 +91,9 @@ export function buildExporters(context: ExporterContext): ExporterParts {
   const spanProcessors = exporters.flatMap((exporter) =>
     exporter.spanProcessor === undefined ? [] : [exporter.spanProcessor],
   );
+  // OTEL_TRACES_EXPORTER=console: the SDK's own console span exporter, as NodeSDK wires it.
+  if (resolved.consoleSpans)
+    spanProcessors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
   return { endpoint, exporters, spanProcessors, endpointError };
 }
 
@@ -133,6 +142,8 @@ export function buildLiveParts(
     const routes = createLivePageRoutes({
       serviceName: resolved.serviceName,
       window,
+      diag: resolved.diag,
+      clock: resolved.clock,
       ...(alerting === undefined ? {} : { alerts }),
     });
     for (const [path, handler] of routes) endpoint.addRoute(path, handler);

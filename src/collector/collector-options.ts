@@ -1,5 +1,5 @@
 import type { Attributes, DiagLogger } from "@opentelemetry/api";
-import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { SpanProcessor } from "@opentelemetry/sdk-trace";
 import type { AlertingOptions } from "../alerting/alerting-options.js";
 import type { ClusterAggregator } from "../cluster/cluster-aggregator.js";
 import type { HttpEndpointOptions } from "../endpoint/http-endpoint.js";
@@ -8,12 +8,24 @@ import type { CsvExporterOptions } from "../exporters/csv/csv-exporter.js";
 import type { ExporterName } from "../exporters/exporter-registry.js";
 import type { JsonExporterOptions } from "../exporters/json/json-exporter.js";
 import type { OtlpExporterOptions } from "../exporters/otlp/otlp-exporter-options.js";
+import type { PushgatewayExporterOptions } from "../exporters/pushgateway/pushgateway-exporter.js";
+import type { RemoteWriteExporterOptions } from "../exporters/remote-write/remote-write-exporter.js";
+import type { ExemplarFilter } from "../recording/signal-attributes.js";
 import type { ProbeResource } from "../signals/label-values.js";
 
 /** Options of the Prometheus endpoint (the collector's HTTP server: `/metrics`, live page, alerts). */
 export interface PrometheusEndpointOptions extends HttpEndpointOptions {
   /** Most scrapes served at once; more get 503 with `Retry-After: 1`. @default 16 */
   maxConcurrentScrapes?: number;
+  /**
+   * Leave out the `otel_scope_name` / `otel_scope_version` labels that application instruments
+   * (`collector.meter`, the app's SDK instruments) carry on Prometheus pages, as the OpenTelemetry
+   * Prometheus-compatibility spec allows (the reference exporter's option of the same name). The
+   * golden signals never carry them. Two meters' instruments of one name then collide: the later
+   * series is left out and reported. Also applies to `export("prometheus" | "openmetrics")`.
+   * @default false
+   */
+  withoutScopeInfo?: boolean;
 }
 
 /** Options of the automatic saturation probes. */
@@ -63,10 +75,36 @@ export interface TelemetryCollectorOptions {
   csv?: CsvExporterOptions;
   /** Options of the console exporter (`exporter: "console"`). */
   console?: ConsoleExporterOptions;
+  /** Options of the Pushgateway exporter (`exporter: "pushgateway"`); `url` is required with it. */
+  pushgateway?: PushgatewayExporterOptions;
+  /** Options of the remote-write exporter (`exporter: "remote_write"`); `url` is required with it. */
+  remoteWrite?: RemoteWriteExporterOptions;
+  /**
+   * Flush at the end of a process that never called `shutdown()` (batch jobs, scripts): when its
+   * event loop empties (`beforeExit`), and on SIGTERM/SIGINT, where the process then exits as
+   * Node would have without this handler (the signal is raised again) unless the application
+   * has handlers of its own. `process.exit()` and crashes skip it. `{ signals: [] }` keeps only
+   * the `beforeExit` flush. See docs/batch-jobs.md.
+   * @default true when a push or file exporter runs (otlp, pushgateway, remote_write, json, csv, console), else false
+   */
+  flushOnExit?: boolean | { readonly signals?: readonly ("SIGTERM" | "SIGINT")[] };
   /** Most series per metric before values go to the overflow series. @default 2000 */
   cardinalityLimit?: number;
   /** Create OpenTelemetry spans in `trace()`; when false, only golden signals are recorded. @default true */
   tracing?: boolean;
+  /**
+   * Latency also as a base-2 exponential (native) histogram, its scale adjusted to at most 160
+   * buckets per series: the Prometheus protobuf exposition serves it as a native histogram, OTLP
+   * as an `ExponentialHistogram`; the classic buckets stay for everything else.
+   * @default false, or true for OTLP when `OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION=base2_exponential_bucket_histogram`
+   */
+  nativeHistograms?: boolean;
+  /**
+   * Which latency observations and request/error counts carry an exemplar (the span they were
+   * recorded in): `trace_based` (in a sampled span), `always_on` (in any span), `always_off`.
+   * @default OTEL_METRICS_EXEMPLAR_FILTER, else "trace_based"
+   */
+  exemplarFilter?: ExemplarFilter;
   /** Saturation probes; `false` turns them off. */
   saturation?: SaturationOptions | false;
   /** Event-loop delay, heap and GC metrics under the runtime semantic-convention names. @default true */

@@ -1,16 +1,19 @@
 import type { DiagLogger } from "@opentelemetry/api";
 import type { Resource } from "@opentelemetry/resources";
+import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { type NormalizedAlertingOptions, normalizeAlertingOptions } from "../alerting/alerting-options.js";
 import { countOption } from "../config/count-option.js";
-import { durationOption } from "../config/duration-option.js";
+import { durationOption, MAX_TIMER_MS } from "../config/duration-option.js";
 import { booleanOption, envFlag, envInteger, envValue, objectOption } from "../config/option-values.js";
 import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
 import type { HttpEndpointOptions } from "../endpoint/http-endpoint.js";
 import { EXPORTER_NAMES, type ExporterName } from "../exporters/exporter-registry.js";
+import type { ExemplarFilter } from "../recording/signal-attributes.js";
 import { isProbeResource } from "../saturation/create-probes.js";
 import { PROBE_RESOURCES, type ProbeResource } from "../signals/label-values.js";
 import type { SnapshotMerge } from "../snapshot/snapshot-source.js";
 import type { SaturationOptions, TelemetryCollectorOptions, WindowOptions } from "./collector-options.js";
+import type { ExitSignal } from "./exit-flush.js";
 import { buildResource } from "./resource.js";
 import { TEST_HOOKS, type TestHooks } from "./test-hooks.js";
 
@@ -31,9 +34,23 @@ export interface ResolvedCollectorOptions {
   readonly shutdownTimeoutMs: number;
   /** Push and file exporters to build (the endpoint apart). */
   readonly exporters: readonly Exclude<ExporterName, "prometheus" | "none">[];
+  /**
+   * Exporter options that come from the environment (`OTEL_TRACES_EXPORTER`,
+   * `OTEL_METRIC_EXPORT_TIMEOUT`), under the options given in code for the same exporter.
+   */
+  readonly exporterDefaults: Readonly<Partial<Record<Exclude<ExporterName, "prometheus" | "none">, object>>>;
+  /** `OTEL_TRACES_EXPORTER=console`: spans printed on stdout by the SDK's console span exporter. */
+  readonly consoleSpans: boolean;
+  /** The exit flush (collector/exit-flush.ts), when on: the signals it listens to. */
+  readonly exitFlush: { readonly signals: readonly ExitSignal[] } | undefined;
   /** The HTTP endpoint, when `prometheus` is among the exporters. */
   readonly endpoint: EndpointSettings | undefined;
+  /** How Prometheus pages are written, by the endpoint and by `export()`. */
+  readonly exposition: { readonly withoutScopeInfo: boolean };
   readonly tracing: boolean;
+  /** Latency also in exponential buckets (`nativeHistograms`, or OTLP's default aggregation). */
+  readonly nativeHistograms: boolean;
+  readonly exemplarFilter: ExemplarFilter;
   readonly runtimeMetrics: boolean;
   readonly saturation: { readonly intervalMs: number; readonly probes: readonly ProbeResource[] } | undefined;
   readonly window:
@@ -62,7 +79,11 @@ export function resolveOptions(
   const diag = createTelemetryLogger({ diag: options.diag, env });
   const disabled = booleanOption(diag, "disabled", options.disabled, envFlag(env, "OTEL_SDK_DISABLED"));
   const resource = buildResource(options);
-  const names = exporterNames(diag, options.exporter);
+  const chosen =
+    options.exporter === undefined
+      ? exportersFromEnvironment(diag, env)
+      : { names: exporterNames(diag, options.exporter), tracesToOtlp: undefined, consoleSpans: false };
+  const names = chosen.names;
   const saturationOption =
     options.saturation === false
       ? undefined
@@ -91,7 +112,7 @@ export function resolveOptions(
     diag,
     disabled,
     resource,
-    serviceName: String(resource.attributes["service.name"]),
+    serviceName: String(resource.attributes[ATTR_SERVICE_NAME]),
     cardinalityLimit: countOption(
       options.cardinalityLimit,
       { name: "cardinalityLimit", defaultValue: 2000, max: 1_000_000 },
@@ -105,8 +126,30 @@ export function resolveOptions(
     exporters: off
       ? []
       : names.filter((name): name is Exclude<ExporterName, "prometheus" | "none"> => name !== "prometheus"),
+    exporterDefaults: exporterDefaults(diag, env, names, chosen.tracesToOtlp),
+    consoleSpans: !off && chosen.consoleSpans,
+    exitFlush: off ? undefined : exitFlushOption(diag, options.flushOnExit, names),
     endpoint: off || !names.includes("prometheus") ? undefined : endpointSettings(diag, options, env),
+    exposition: {
+      withoutScopeInfo: booleanOption(
+        diag,
+        "prometheus.withoutScopeInfo",
+        typeof options.prometheus === "object" && options.prometheus !== null
+          ? options.prometheus.withoutScopeInfo
+          : undefined,
+        false,
+      ),
+    },
     tracing: !off && booleanOption(diag, "tracing", options.tracing, true),
+    nativeHistograms: booleanOption(
+      diag,
+      "nativeHistograms",
+      options.nativeHistograms,
+      names.includes("otlp") &&
+        envValue(env, "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION")?.toLowerCase() ===
+          "base2_exponential_bucket_histogram",
+    ),
+    exemplarFilter: exemplarFilterOption(diag, options.exemplarFilter, env),
     runtimeMetrics: !off && booleanOption(diag, "runtimeMetrics", options.runtimeMetrics, true),
     saturation:
       off || saturationOption === undefined
@@ -189,7 +232,7 @@ function endpointSettings(
 }
 
 /** The `exporter` option as a list of known names without duplicates; unknown names are reported. */
-function exporterNames(diag: DiagLogger, exporter: unknown): ExporterName[] {
+function exporterNames(diag: DiagLogger, exporter: unknown, source = "exporter"): ExporterName[] {
   const list = exporter === undefined ? ["prometheus"] : Array.isArray(exporter) ? exporter : [exporter];
   const known: ExporterName[] = [];
   for (const name of list) {
@@ -199,10 +242,124 @@ function exporterNames(diag: DiagLogger, exporter: unknown): ExporterName[] {
     }
     const guess = typeof name === "string" ? closestName(name, EXPORTER_NAMES) : undefined;
     diag.error(
-      `zoran-telemetrie: unknown exporter ${typeof name === "string" ? `"${name.slice(0, 32)}"` : typeof name} ignored${guess === undefined ? "" : ` (did you mean "${guess}"?)`}; use ${EXPORTER_NAMES.join(", ")}`,
+      `zoran-telemetrie: ${source}: unknown exporter ${typeof name === "string" ? `"${name.slice(0, 32)}"` : typeof name} ignored${guess === undefined ? "" : ` (did you mean "${guess}"?)`}; use ${EXPORTER_NAMES.join(", ")}`,
     );
   }
   return known.filter((name) => name !== "none");
+}
+
+const EXIT_SIGNALS: readonly ExitSignal[] = ["SIGTERM", "SIGINT"];
+
+/**
+ * The `flushOnExit` option: on by default when something pushes or writes (with only the
+ * Prometheus endpoint, or none, there is nothing to flush: scrapes read the live state).
+ */
+function exitFlushOption(
+  diag: DiagLogger,
+  value: unknown,
+  names: readonly ExporterName[],
+): ResolvedCollectorOptions["exitFlush"] {
+  const pushes = names.some((name) => name !== "prometheus" && name !== "none");
+  if (value === undefined) return pushes ? { signals: EXIT_SIGNALS } : undefined;
+  if (value === false) return undefined;
+  if (value === true) return { signals: EXIT_SIGNALS };
+  const object = objectOption<{ signals?: unknown }>(diag, "flushOnExit", value);
+  if (object === undefined) return pushes ? { signals: EXIT_SIGNALS } : undefined;
+  if (object.signals === undefined) return { signals: EXIT_SIGNALS };
+  const signals = Array.isArray(object.signals)
+    ? object.signals.filter((signal): signal is ExitSignal => EXIT_SIGNALS.includes(signal as ExitSignal))
+    : [];
+  if (!Array.isArray(object.signals) || signals.length < object.signals.length)
+    diag.warn(
+      `zoran-telemetrie: option flushOnExit.signals must be an array of ${EXIT_SIGNALS.join(", ")}; others ignored`,
+    );
+  return { signals };
+}
+
+/** The exporters the environment chose, when the code did not pass `exporter`. */
+interface EnvironmentExporters {
+  readonly names: ExporterName[];
+  /** `OTEL_TRACES_EXPORTER` asked for OTLP spans (true), for none (false), or is unset. */
+  readonly tracesToOtlp: boolean | undefined;
+  readonly consoleSpans: boolean;
+}
+
+/**
+ * `OTEL_METRICS_EXPORTER` and `OTEL_TRACES_EXPORTER` (comma lists, per the SDK configuration
+ * spec), read only when the code passes no `exporter`:
+ *
+ * - metrics: `prometheus`, `otlp`, `console`, `none`, and this library's own exporter names
+ *   (`json`, `csv`, `pushgateway`, `remote_write`); unset means `prometheus` (this library's
+ *   default, not the spec's `otlp`: nothing is pushed anywhere unless asked for).
+ * - traces: `otlp` (the OTLP exporter carries spans, with or without OTLP metrics), `console`
+ *   (the SDK's console span exporter), `none`. Unset: spans go wherever the OTLP exporter goes,
+ *   when one runs. `zipkin` and `jaeger` are not shipped and are reported.
+ *
+ * `none` alone turns that signal's exporters off, so `OTEL_METRICS_EXPORTER=none` opens no port.
+ */
+function exportersFromEnvironment(diag: DiagLogger, env: NodeJS.ProcessEnv): EnvironmentExporters {
+  const metricsList = envList(env, "OTEL_METRICS_EXPORTER");
+  const tracesList = envList(env, "OTEL_TRACES_EXPORTER");
+  const names =
+    metricsList === undefined
+      ? (["prometheus"] as ExporterName[])
+      : exporterNames(
+          diag,
+          metricsList.filter((name) => name !== "none"),
+          "OTEL_METRICS_EXPORTER",
+        );
+  let tracesToOtlp: boolean | undefined;
+  let consoleSpans = false;
+  if (tracesList !== undefined) {
+    tracesToOtlp = tracesList.includes("otlp");
+    consoleSpans = tracesList.includes("console");
+    for (const name of tracesList) {
+      if (name === "otlp" || name === "console" || name === "none") continue;
+      diag.error(
+        `zoran-telemetrie: OTEL_TRACES_EXPORTER: exporter "${name.slice(0, 32)}" is not supported and is ignored; use otlp, console or none`,
+      );
+    }
+    if (tracesToOtlp && !names.includes("otlp")) names.push("otlp");
+  }
+  return { names, tracesToOtlp, consoleSpans };
+}
+
+/** A comma list from the environment, trimmed and lower-cased; `undefined` when unset or blank. */
+function envList(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
+  const raw = envValue(env, name);
+  if (raw === undefined) return undefined;
+  return raw
+    .split(",")
+    .map((item) => item.trim().toLowerCase())
+    .filter((item) => item !== "");
+}
+
+/**
+ * Options the environment gives exporters (the code's options for the same exporter win):
+ * which signals OTLP carries when the `OTEL_*_EXPORTER` lists split them, and
+ * `OTEL_METRIC_EXPORT_TIMEOUT`, the bound on one metric export of every push exporter.
+ */
+function exporterDefaults(
+  diag: DiagLogger,
+  env: NodeJS.ProcessEnv,
+  names: readonly ExporterName[],
+  tracesToOtlp: boolean | undefined,
+): ResolvedCollectorOptions["exporterDefaults"] {
+  const timeoutMs = envInteger(diag, env, "OTEL_METRIC_EXPORT_TIMEOUT", { min: 1, max: MAX_TIMER_MS });
+  const timeout = timeoutMs === undefined ? {} : { metricExportTimeoutMs: timeoutMs };
+  const defaults: Partial<Record<Exclude<ExporterName, "prometheus" | "none">, object>> = {};
+  for (const push of ["pushgateway", "remote_write"] as const)
+    if (names.includes(push) && timeoutMs !== undefined) defaults[push] = { timeoutMs };
+  if (names.includes("otlp")) {
+    const metricsList = envList(env, "OTEL_METRICS_EXPORTER");
+    defaults.otlp = {
+      ...timeout,
+      // Traces asked of OTLP by OTEL_TRACES_EXPORTER: metrics too only if OTEL_METRICS_EXPORTER says so.
+      ...(tracesToOtlp === undefined ? {} : { metrics: metricsList?.includes("otlp") ?? false }),
+      ...(tracesToOtlp === undefined ? {} : { traces: tracesToOtlp }),
+    };
+  }
+  return defaults;
 }
 
 function probeList(diag: DiagLogger, probes: unknown): ProbeResource[] {
@@ -260,4 +417,24 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length]!;
+}
+
+const EXEMPLAR_FILTERS: readonly ExemplarFilter[] = ["trace_based", "always_on", "always_off"];
+
+/** `exemplarFilter`, else `OTEL_METRICS_EXEMPLAR_FILTER`, else `trace_based` (the spec's default). */
+function exemplarFilterOption(diag: DiagLogger, value: unknown, env: NodeJS.ProcessEnv): ExemplarFilter {
+  if (value !== undefined) {
+    if (EXEMPLAR_FILTERS.includes(value as ExemplarFilter)) return value as ExemplarFilter;
+    diag.warn(
+      `zoran-telemetrie: option exemplarFilter must be one of ${EXEMPLAR_FILTERS.join(", ")}; using trace_based`,
+    );
+    return "trace_based";
+  }
+  const fromEnv = envValue(env, "OTEL_METRICS_EXEMPLAR_FILTER")?.toLowerCase();
+  if (fromEnv === undefined) return "trace_based";
+  if (EXEMPLAR_FILTERS.includes(fromEnv as ExemplarFilter)) return fromEnv as ExemplarFilter;
+  diag.warn(
+    `zoran-telemetrie: OTEL_METRICS_EXEMPLAR_FILTER=${fromEnv.slice(0, 16)} is not one of ${EXEMPLAR_FILTERS.join(", ")}; using trace_based`,
+  );
+  return "trace_based";
 }

@@ -7,6 +7,11 @@ import {
   type Resource,
   resourceFromAttributes,
 } from "@opentelemetry/resources";
+import {
+  ATTR_SERVICE_INSTANCE_ID,
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_VERSION,
+} from "@opentelemetry/semantic-conventions";
 import type { TelemetryCollectorOptions } from "./collector-options.js";
 
 /**
@@ -25,14 +30,14 @@ export function buildResource(options: TelemetryCollectorOptions): Resource {
       fromCode[key] = value;
   }
   if (options.serviceName !== undefined && String(options.serviceName).trim() !== "") {
-    fromCode["service.name"] = String(options.serviceName);
+    fromCode[ATTR_SERVICE_NAME] = String(options.serviceName);
   }
-  if (options.serviceVersion !== undefined) fromCode["service.version"] = String(options.serviceVersion);
+  if (options.serviceVersion !== undefined) fromCode[ATTR_SERVICE_VERSION] = String(options.serviceVersion);
   // A random instance id per process (the semantic conventions' advice), unless the environment
   // or the code names one: instances pushing OTLP through one Collector must not share series.
-  const instance = resourceFromAttributes({ "service.instance.id": randomUUID() });
+  const instance = resourceFromAttributes({ [ATTR_SERVICE_INSTANCE_ID]: randomUUID() });
   return defaultResource()
-    .merge(resourceFromAttributes({ "service.name": defaultServiceName() }))
+    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: defaultServiceName() }))
     .merge(instance)
     .merge(detectResources({ detectors: [envDetector] }))
     .merge(resourceFromAttributes(fromCode));

@@ -1,24 +1,20 @@
-import {
-  type ContextManager,
-  context,
-  type DiagLogger,
-  type Meter,
-  metrics,
-  propagation,
-  type Span,
-  type Tracer,
-  trace as traceApi,
-} from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import type { Context, ContextManager, DiagLogger, Meter, Span, Tracer } from "@opentelemetry/api";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
-import { MeterProvider, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
-import { AlwaysOffSampler, BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import {
+  MeterProvider,
+  type MetricProducer,
+  type MetricReader,
+  type ResourceMetrics,
+} from "@opentelemetry/sdk-metrics";
+import { AlwaysOffSampler, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import type { AlertState } from "../alerting/alert-state.js";
 import type { AlertingEngine } from "../alerting/alerting-engine.js";
 import { FailureReporter } from "../diagnostics/failure-reporter.js";
 import type { HttpEndpoint } from "../endpoint/http-endpoint.js";
 import type { RouteHandler } from "../endpoint/route-handler.js";
+import { ExpositionConflictLog } from "../exporters/prometheus/exposition-conflicts.js";
 import type { TelemetryExporter } from "../exporters/telemetry-exporter.js";
+import { type InstrumentOptions, instrumentClient } from "../instrument/ai/instrument-client.js";
 import {
   type AiExchange,
   type AiExchangeOptions,
@@ -26,9 +22,12 @@ import {
 } from "../instrument/ai-exchange.js";
 import { type WrapOptions, wrap as wrapFunction } from "../instrument/wrap.js";
 import { describeError } from "../privacy/describe-error.js";
-import { GoldenSignalStore } from "../recording/golden-signal-store.js";
-import type { Recorder } from "../recording/recorder.js";
-import type { SignalAttributes, TraceOptions } from "../recording/signal-attributes.js";
+import { DEFAULT_MAX_BUCKETS } from "../recording/exponential-buckets.js";
+import { GoldenSignalStore, type StoreMetricSource } from "../recording/golden-signal-store.js";
+import { OperationContextManager } from "../recording/operation-context-manager.js";
+import { PooledIdGenerator } from "../recording/pooled-id-generator.js";
+import type { CapturedContext, OpenOperation, Recorder } from "../recording/recorder.js";
+import type { ExchangeAttributes, SignalAttributes, TraceOptions } from "../recording/signal-attributes.js";
 import type { SignalHandle } from "../recording/signal-handle.js";
 import { SignalRecorder } from "../recording/signal-recorder.js";
 import { createProbes } from "../saturation/create-probes.js";
@@ -40,16 +39,18 @@ import { SnapshotSource } from "../snapshot/snapshot-source.js";
 import type { WindowStore } from "../window/window-store.js";
 import { buildExporters, buildLiveParts } from "./build-parts.js";
 import type { TelemetryCollectorOptions } from "./collector-options.js";
-import { type ExportFormat, serializeSnapshot } from "./export-format.js";
+import { registerExitFlush } from "./exit-flush.js";
+import { type ExportFormat, type ExpositionSettings, serializeSnapshot } from "./export-format.js";
 import { type ResolvedCollectorOptions, resolveOptions } from "./resolve-options.js";
 import { Scheduler } from "./scheduler.js";
+import { SdkBridge } from "./sdk-bridge.js";
 import { RUN_PERIODIC } from "./test-hooks.js";
 
 export type { SignalAttributes, TraceOptions } from "../recording/signal-attributes.js";
 export type { ExportFormat } from "./export-format.js";
 
 // Spans of a never-sampling provider do not record, cost little, and reach no processor.
-const NON_RECORDING_TRACER = new BasicTracerProvider({ sampler: new AlwaysOffSampler() }).getTracer(
+const NON_RECORDING_TRACER = new TracerProvider({ sampler: new AlwaysOffSampler() }).getTracer(
   INSTRUMENTATION_SCOPE.name,
 );
 
@@ -72,11 +73,35 @@ export class TelemetryCollector implements Recorder {
   /** The OpenTelemetry meter provider: its instruments are exported beside the golden signals. */
   readonly meterProvider: MeterProvider;
   /** The OpenTelemetry tracer provider behind `trace()`. */
-  readonly tracerProvider: BasicTracerProvider;
+  readonly tracerProvider: TracerProvider;
   /** A meter for the application's own instruments, exported beside the golden signals. */
   readonly meter: Meter;
-  /** The context manager (AsyncLocalStorage) carrying spans and operations across async calls. */
+  /**
+   * The context manager carrying spans and operations across async calls: the collector's own
+   * (AsyncLocalStorage), or the application's once `register()` joined its OpenTelemetry SDK.
+   */
   readonly contextManager: ContextManager;
+  /**
+   * For an application that runs its own OpenTelemetry SDK: a span processor to add to it
+   * (`new NodeSDK({ spanProcessors: [yours, collector.spanProcessor] })`). Every span the app's
+   * provider ends then also leaves through this collector's exporters (OTLP, `spanProcessors`).
+   * See docs/opentelemetry.md.
+   */
+  readonly spanProcessor: SpanProcessor;
+  /**
+   * For an application that runs its own OpenTelemetry SDK: a metric reader to add to its
+   * `MeterProvider` (`new NodeSDK({ metricReaders: [yours, collector.metricReader] })`). The app's
+   * instruments are then part of every collection: `/metrics`, OTLP, JSON, CSV, the live page.
+   */
+  readonly metricReader: MetricReader;
+  /**
+   * The golden signals (and `collector.meter`'s instruments) as an OpenTelemetry `MetricProducer`,
+   * for the application's own metric readers:
+   * `new PeriodicExportingMetricReader({ exporter, metricProducers: [collector.metricProducer] })`.
+   * It leaves out what `metricReader` reads, so nothing is exported twice.
+   */
+  readonly metricProducer: MetricProducer;
+  private readonly operationContext: OperationContextManager;
   /** The collector's one logger: loud on stderr unless a diag logger is installed (`OTEL_LOG_LEVEL`). */
   readonly diag: DiagLogger;
   /** @internal The golden-signal store (benchmarks and the project's own tests). */
@@ -93,11 +118,14 @@ export class TelemetryCollector implements Recorder {
   private readonly alerting: AlertingEngine | undefined;
   private readonly evaluationIntervalMs: number;
   private readonly activeTracer: Tracer | undefined;
+  private readonly bridge: SdkBridge;
   private readonly probes: SaturationProbe[];
   private readonly scheduler: Scheduler;
   private readonly failures: FailureReporter;
+  private readonly exposition: ExpositionSettings;
   private lastEvaluationMs = Number.NEGATIVE_INFINITY;
   private stopRuntimeMetrics: (() => void) | undefined;
+  private stopExitFlush: (() => void) | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -112,19 +140,25 @@ export class TelemetryCollector implements Recorder {
       resource,
       cardinalityLimit: resolved.cardinalityLimit,
       diag: this.diag,
+      exemplars: resolved.exemplarFilter !== "always_off",
+      nativeMaxBuckets: resolved.nativeHistograms ? DEFAULT_MAX_BUCKETS : undefined,
     });
     this.failures = new FailureReporter(
       this.diag,
       (exporter) => this.store.exportFailed(exporter),
       EXPORT_FAILURES_METRIC.promName,
     );
-    this.contextManager = new AsyncLocalStorageContextManager().enable();
+    this.operationContext = new OperationContextManager().enable();
+    this.contextManager = this.operationContext;
     this.source = new SnapshotSource({
       store: this.store,
       cardinalityLimit: resolved.cardinalityLimit,
       merge: resolved.cluster,
       diag: this.diag,
     });
+    // One conflict log for /metrics and export(): each cause reported and counted once.
+    const expositionReport = new ExpositionConflictLog(this.diag);
+    this.exposition = { withoutScopeInfo: resolved.exposition.withoutScopeInfo, report: expositionReport };
     const parts = buildExporters({
       resolved,
       options,
@@ -132,24 +166,47 @@ export class TelemetryCollector implements Recorder {
       collect: () => this.collect(),
       reportFailure: (exporter, error) => this.failures.report(exporter, error),
       reportSpansDropped: (exporter, reason, count) => this.store.spansDropped(exporter, reason, count),
+      expositionReport,
     });
     this.endpoint = parts.endpoint;
     this.endpointError = parts.endpointError;
     this.exporters = parts.exporters;
     this.meterProvider = new MeterProvider({ resource, readers: [this.source.reader] });
-    this.tracerProvider = new BasicTracerProvider({
+    this.metricReader = this.source.applicationReader;
+    this.metricProducer = {
+      collect: async () => ({ resourceMetrics: await this.source.collectWithoutApplication(), errors: [] }),
+    };
+    const spanProcessors = [
+      ...parts.spanProcessors,
+      ...spanProcessorsOption(this.diag, options.spanProcessors),
+    ];
+    this.tracerProvider = new TracerProvider({
       resource,
-      spanProcessors: [...parts.spanProcessors, ...spanProcessorsOption(this.diag, options.spanProcessors)],
+      idGenerator: new PooledIdGenerator(),
+      spanProcessors,
     });
     this.meter = this.meterProvider.getMeter(this.serviceName);
-    this.activeTracer = resolved.tracing
-      ? this.tracerProvider.getTracer(INSTRUMENTATION_SCOPE.name, INSTRUMENTATION_SCOPE.version)
-      : undefined;
+    this.bridge = new SdkBridge({
+      contextManager: this.operationContext,
+      tracerProvider: this.tracerProvider,
+      meterProvider: this.meterProvider,
+      propagator: new CompositePropagator({
+        propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+      }),
+      spanProcessors,
+      tracing: resolved.tracing,
+      metricReaderBound: () => this.source.applicationReader.bound,
+      diag: this.diag,
+    });
+    this.contextManager = this.bridge.contextManager;
+    this.spanProcessor = this.bridge.spanProcessor;
+    this.activeTracer = this.bridge.tracer;
     this.recorder = new SignalRecorder({
       store: this.store,
-      contextManager: this.contextManager,
+      contextManager: this.operationContext,
       tracer: this.activeTracer,
       disabled: resolved.disabled,
+      exemplarFilter: resolved.exemplarFilter,
     });
     this.probes = resolved.saturation === undefined ? [] : createProbes(resolved.saturation.probes);
     const live = buildLiveParts(resolved, this.endpoint, () => this.alerts());
@@ -196,6 +253,26 @@ export class TelemetryCollector implements Recorder {
     this.recorder.recordSignal(signal, value, attributes);
   }
 
+  /** Counts one detected model refusal in `zoran_refusals_total` (inside `trace()`: the operation's labels). */
+  recordRefusal(attributes?: ExchangeAttributes): void {
+    this.recorder.recordRefusal(attributes);
+  }
+
+  /** Observes a streamed AI call's time to first token, in seconds (`zoran_time_to_first_token_seconds`). */
+  recordTimeToFirstToken(seconds: number, attributes?: ExchangeAttributes): void {
+    this.recorder.recordTimeToFirstToken(seconds, attributes);
+  }
+
+  /** @internal An operation whose end is decided elsewhere (the AI SDK adapters' calls). */
+  startOperation(name: string, options?: TraceOptions): OpenOperation | undefined {
+    return this.recorder.startOperation(name, options);
+  }
+
+  /** @internal Metrics collected with the golden signals (the GenAI histograms' pre-resolved handles). */
+  addMetricSource(source: StoreMetricSource): void {
+    this.store.addMetricSource(source);
+  }
+
   /**
    * A pre-resolved handle for one signal and label set: `record(value)` skips the attribute
    * lookup entirely (the fastest way to record a hot series; bench/record.bench.ts). Attributes
@@ -204,6 +281,27 @@ export class TelemetryCollector implements Recorder {
    */
   series(signal: GoldenSignal, attributes?: SignalAttributes): SignalHandle {
     return this.recorder.series(signal, attributes);
+  }
+
+  /**
+   * The current place (OpenTelemetry context and `trace()` operation), to re-enter later with
+   * {@link enter}: e.g. each step of a stream produced inside an operation.
+   */
+  capture(): CapturedContext {
+    return this.recorder.capture();
+  }
+
+  /** Runs `fn` in a place {@link capture}d earlier: its OpenTelemetry context and its operation. */
+  enter<T>(captured: CapturedContext, fn: () => T): T {
+    return this.recorder.enter(captured, fn);
+  }
+
+  /**
+   * Runs `fn` in OpenTelemetry context `context`, outside any `trace()` operation: what it
+   * records is its own operation's (an HTTP request's handler, a fetch call's result).
+   */
+  enterOutsideOperation<T>(context: Context, fn: () => T): T {
+    return this.recorder.enterOutsideOperation(context, fn);
   }
 
   /**
@@ -224,6 +322,19 @@ export class TelemetryCollector implements Recorder {
   }
 
   /**
+   * Instruments an `OpenAI` or `Anthropic` SDK client instance in place and returns it: every
+   * call (chat completions, Responses, embeddings, messages; plain and streamed) is one AI
+   * exchange with its tokens, model, error type, refusals and time to first token. Idempotent;
+   * what the calls return and throw is unchanged.
+   *
+   * @example
+   * const openai = collector.instrument(new OpenAI());
+   */
+  instrument<C>(client: C, options?: InstrumentOptions): C {
+    return instrumentClient(this, client, options);
+  }
+
+  /**
    * Current alert states (pending, firing, recently resolved, and one `inactive` entry per quiet
    * rule); empty without `alerting`. Also served as JSON on `GET /api/alerts`.
    */
@@ -237,29 +348,22 @@ export class TelemetryCollector implements Recorder {
   }
 
   /**
-   * Makes this collector's providers, context manager and W3C trace-context propagator the
-   * OpenTelemetry globals, so OpenTelemetry auto-instrumentations (e.g. instrumentation-http)
-   * and code using `@opentelemetry/api` directly feed the same pipeline. Returns false (and
-   * changes nothing more) when another SDK already registered its globals.
+   * Connects the collector to the OpenTelemetry globals, so auto-instrumentations (e.g.
+   * instrumentation-http) and code using `@opentelemetry/api` share one pipeline with it.
+   *
+   * - No SDK registered yet: this collector's context manager, providers and W3C propagator
+   *   become the globals, and it returns true.
+   * - The application's own SDK registered first (e.g. `NodeSDK.start()`): the collector joins
+   *   it and returns false. `trace()` spans then nest under the app's spans and leave through
+   *   its exporters; give its SDK `collector.spanProcessor` and `collector.metricReader` (and
+   *   its metric reader `collector.metricProducer`) for the other direction. What is missing is
+   *   reported on the collector's logger.
+   *
+   * Call it once, after the application's SDK (if any) has started. See docs/opentelemetry.md.
    */
   register(): boolean {
     if (this.resolved.disabled) return false;
-    const ok = [
-      context.setGlobalContextManager(this.contextManager),
-      traceApi.setGlobalTracerProvider(this.tracerProvider),
-      metrics.setGlobalMeterProvider(this.meterProvider),
-      propagation.setGlobalPropagator(
-        new CompositePropagator({
-          propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-        }),
-      ),
-    ];
-    if (ok.includes(false)) {
-      this.diag.warn(
-        "zoran-telemetrie: register(): some OpenTelemetry globals were already set and were kept",
-      );
-    }
-    return !ok.includes(false);
+    return this.bridge.register() === "registered";
   }
 
   /** A fresh cumulative snapshot of every metric: the golden signals, the app's own instruments, cluster workers. */
@@ -272,7 +376,7 @@ export class TelemetryCollector implements Recorder {
    * line) or `csv`. Works before `start()` and with `exporter: "none"`.
    */
   async export(format: ExportFormat): Promise<string> {
-    return serializeSnapshot(await this.collect(), format);
+    return serializeSnapshot(await this.collect(), format, this.exposition);
   }
 
   /**
@@ -293,6 +397,22 @@ export class TelemetryCollector implements Recorder {
   start(): Promise<void> {
     if (this.starting === undefined) this.starting = this.doStart();
     return this.starting;
+  }
+
+  /**
+   * Pushes what is pending now, without stopping anything: every push and file exporter (OTLP
+   * metrics and spans, Pushgateway, remote write, JSON, CSV, console), within the shutdown
+   * budget. For serverless handlers, which must push before the runtime freezes the process:
+   * `await collector.flush()` at the end of each invocation (docs/batch-jobs.md). Never rejects.
+   */
+  async flush(): Promise<void> {
+    await withinMs(
+      Promise.allSettled([
+        ...this.exporters.map((exporter) => exporter.forceFlush?.()),
+        this.tracerProvider.forceFlush(),
+      ]),
+      this.resolved.shutdownTimeoutMs,
+    );
   }
 
   /** Final flush of every exporter within the shutdown budget, then sockets closed and timers cleared. */
@@ -332,6 +452,13 @@ export class TelemetryCollector implements Recorder {
     if (this.window !== undefined) {
       await this.scheduler.every(this.resolved.window!.intervalMs, () => this.tickWindow());
     }
+    const exitFlush = this.resolved.exitFlush;
+    if (exitFlush !== undefined && this.stopping === undefined) {
+      this.stopExitFlush = registerExitFlush(
+        { shutdown: () => this.shutdown(), flush: () => this.flush() },
+        exitFlush.signals,
+      );
+    }
   }
 
   /** @internal Runs every periodic task once, now (the test helpers' manual clock). */
@@ -357,7 +484,10 @@ export class TelemetryCollector implements Recorder {
     for (const probe of this.probes) {
       try {
         const value = await probe.sample();
-        if (value !== undefined) this.store.saturation.get(probe.resource, 0).set(value);
+        if (value !== undefined) {
+          const saturation = this.store.saturation;
+          saturation.set(saturation.seriesOf(probe.resource, 0), value);
+        }
       } catch (error) {
         this.diag.debug(`zoran-telemetrie: ${probe.resource} probe failed: ${describeError(error)}`);
       }
@@ -366,6 +496,7 @@ export class TelemetryCollector implements Recorder {
 
   private async doShutdown(): Promise<void> {
     if (this.starting !== undefined) await this.starting.catch(() => undefined);
+    this.stopExitFlush?.();
     this.scheduler.stop();
     this.stopRuntimeMetrics?.();
     // Each exporter's shutdown() flushes once within its own budget (the collector's, passed at

@@ -33,7 +33,7 @@ import {
   ratioOfRates,
   sumRate,
   tokensByModel,
-} from "./promql.js";
+} from "../signals/promql.js";
 
 /** File name of the golden-signals overview dashboard under `dashboards/grafana/`. */
 export const GRAFANA_OVERVIEW_FILE = "zoran-golden-signals-overview.json";

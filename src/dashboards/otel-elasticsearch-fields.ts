@@ -7,6 +7,7 @@
  * Source: opentelemetry-collector-contrib `exporter/elasticsearchexporter`
  * (`internal/serializer/otelserializer/metrics.go`, `internal/datapoints/*.go`) and README.
  */
+import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import type { MetricDefinition } from "../signals/metric-definitions.js";
 
 /** Data stream the exporter writes metrics to by default in `otel` mode (`data_stream.dataset` gets `.otel`). */
@@ -34,4 +35,4 @@ export function resourceAttributeField(key: string): string {
 }
 
 /** The service of a document (`service.name` of the OpenTelemetry resource; `job` in Prometheus). */
-export const SERVICE_FIELD = resourceAttributeField("service.name");
+export const SERVICE_FIELD = resourceAttributeField(ATTR_SERVICE_NAME);

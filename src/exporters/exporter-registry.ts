@@ -2,6 +2,8 @@ import { createConsoleExporter } from "./console/console-exporter.js";
 import { createCsvExporter } from "./csv/csv-exporter.js";
 import { createJsonExporter } from "./json/json-exporter.js";
 import { createOtlpExporter } from "./otlp/otlp-exporter.js";
+import { createPushgatewayExporter } from "./pushgateway/pushgateway-exporter.js";
+import { createRemoteWriteExporter } from "./remote-write/remote-write-exporter.js";
 import type { ExporterFactory } from "./telemetry-exporter.js";
 
 /** Names of the exporters a collector can run (`none`: no exporter, `export()` still works). */
@@ -11,6 +13,8 @@ export const EXPORTER_NAMES = Object.freeze([
   "json",
   "csv",
   "console",
+  "pushgateway",
+  "remote_write",
   "none",
 ] as const);
 
@@ -28,4 +32,11 @@ export const EXPORTER_FACTORIES: Readonly<
   json: createJsonExporter as ExporterFactory<never>,
   csv: createCsvExporter as ExporterFactory<never>,
   console: createConsoleExporter as ExporterFactory<never>,
+  pushgateway: createPushgatewayExporter as ExporterFactory<never>,
+  remote_write: createRemoteWriteExporter as ExporterFactory<never>,
+};
+
+/** The collector option that holds an exporter's options, when it is not the exporter's name. */
+export const EXPORTER_OPTION_KEYS: Readonly<Partial<Record<ExporterName, string>>> = {
+  remote_write: "remoteWrite",
 };

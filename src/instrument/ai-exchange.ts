@@ -1,11 +1,12 @@
-import { type Attributes, diag, type Span, SpanKind } from "@opentelemetry/api";
-import { scrubValue } from "../privacy/scrub-value.js";
+import { type Attributes, type Span, SpanKind } from "@opentelemetry/api";
+import { OperationScope } from "../recording/operation-scope.js";
 import type { Recorder } from "../recording/recorder.js";
 import { GoldenSignals } from "../signals/golden-signals.js";
-import type { ErrorType } from "../signals/label-values.js";
-import { type AiUsage, readAiUsage, StreamUsage } from "./ai-usage.js";
-import { genAiInstruments } from "./gen-ai-metrics.js";
-import { thrownErrorType } from "./http-semantics.js";
+import { ERROR_TYPES, type ErrorType } from "../signals/label-values.js";
+import { classifiedErrorType } from "./ai/ai-error-type.js";
+import { withExchange } from "./ai/exchange-context.js";
+import { type AiUsage, isFirstTokenEvent, readAiUsage, StreamUsage } from "./ai-usage.js";
+import { genAiMetrics } from "./gen-ai-metrics.js";
 import { payloadSize } from "./payload-size.js";
 
 /** Options of one {@link exchange}. */
@@ -27,46 +28,120 @@ export interface AiExchangeOptions {
   readonly validate?: (response: unknown) => boolean;
   /**
    * Policy flag: this request must be answered, so a refusal the adapters detect (OpenAI
-   * `message.refusal` or `content_filter`, Anthropic `stop_reason: "refusal"`) is an
-   * `unjustified_refusal`. @default false
+   * `message.refusal` or `content_filter`, a Responses refusal part, Anthropic `stop_reason:
+   * "refusal"`) is also an `unjustified_refusal` error. Refusals are counted in
+   * `zoran_refusals_total` either way. @default false
    */
   readonly mustAnswer?: boolean;
   /**
    * Policy classifier, for refusals the adapters cannot see (e.g. a polite "I can't help"): true
-   * makes the outcome `unjustified_refusal`. Called with the response of `ex.response()`, or with
-   * the stream's {@link AiUsage} summary at the end of `ex.stream()`.
+   * counts a refusal and makes the outcome `unjustified_refusal`. Called with the response of
+   * `ex.response()`, or with the stream's {@link AiUsage} summary at the end of a stream.
    */
   readonly isUnjustifiedRefusal?: (response: unknown) => boolean;
   /** Deadline in milliseconds: `ex.signal` aborts then, and a failure after it is a `timeout`. */
   readonly timeoutMs?: number;
 }
 
+// The attributes of the exchange's TRAFFIC values, made once (nothing allocated per exchange for them).
+const INPUT_TOKENS = Object.freeze({ kind: "tokens", direction: "input" });
+const OUTPUT_TOKENS = Object.freeze({ kind: "tokens", direction: "output" });
+const INPUT_BYTES = Object.freeze({ kind: "bytes", direction: "input" });
+const OUTPUT_BYTES = Object.freeze({ kind: "bytes", direction: "output" });
+
 /** How an exchange ended: `ok` or one of the golden-signal error types. */
 export type AiExchangeOutcome = "ok" | ErrorType;
 
 /**
- * One AI exchange in progress, handed to the function given to {@link exchange}. It collects
- * token usage, request and response sizes, the time to the first streamed chunk and the outcome,
- * and records them when the exchange ends. It never keeps prompt or completion content: it reads
- * counts, sizes, the model name and finish reasons, nothing else.
+ * {@link AiExchangeOptions} read once into plain values: a getter that throws or a proxy cannot
+ * reach the exchange's later steps (issue 15, item 12).
+ * @internal
+ */
+export interface ResolvedExchangeOptions {
+  readonly operation: string;
+  readonly kind: "ai_ai" | "ai_human" | undefined;
+  readonly provider: unknown;
+  readonly model: unknown;
+  readonly genAiOperation: unknown;
+  readonly validate: ((response: unknown) => boolean) | undefined;
+  readonly mustAnswer: boolean;
+  readonly isUnjustifiedRefusal: ((response: unknown) => boolean) | undefined;
+  readonly timeoutMs: number | undefined;
+}
+
+/** @internal Reads `options` once, field by field; what cannot be read takes its default. */
+export function resolveExchangeOptions(recorder: Recorder, options: unknown): ResolvedExchangeOptions {
+  const read = (key: keyof AiExchangeOptions): unknown => {
+    try {
+      return (options as Record<string, unknown>)[key];
+    } catch {
+      recorder.diag.warn(`zoran-telemetrie: exchange() option ${key} could not be read; its default is used`);
+      return undefined;
+    }
+  };
+  if (typeof options !== "object" || options === null) {
+    recorder.diag.warn("zoran-telemetrie: exchange() options must be an object; recorded as operation none");
+    options = {};
+  }
+  const operation = read("operation");
+  const kind = read("kind");
+  const validate = read("validate");
+  const classifier = read("isUnjustifiedRefusal");
+  const timeoutMs = read("timeoutMs");
+  return {
+    operation: typeof operation === "string" ? operation : "none",
+    kind: kind === "ai_ai" || kind === "ai_human" ? kind : undefined,
+    provider: read("provider"),
+    model: read("model"),
+    genAiOperation: read("genAiOperation"),
+    validate: typeof validate === "function" ? (validate as (response: unknown) => boolean) : undefined,
+    mustAnswer: read("mustAnswer") === true,
+    isUnjustifiedRefusal:
+      typeof classifier === "function" ? (classifier as (response: unknown) => boolean) : undefined,
+    timeoutMs: typeof timeoutMs === "number" && timeoutMs > 0 ? timeoutMs : undefined,
+  };
+}
+
+/**
+ * One AI exchange in progress, handed to the function given to {@link exchange} (and kept by the
+ * SDK adapters for their calls). It collects token usage, request and response sizes, the time to
+ * the first chunk and to the first token, attempts, refusals and the outcome, and records them
+ * when the exchange ends. It never keeps prompt or completion content: it reads counts, sizes,
+ * the model name and finish reasons, nothing else. None of its methods throws.
  */
 export class AiExchange {
   /** Aborts at the `timeoutMs` deadline (pass it to the model client); undefined without a deadline. */
   readonly signal: AbortSignal | undefined;
   private inputTokens: number | undefined;
   private outputTokens: number | undefined;
+  private cachedInputTokens: number | undefined;
   private requestByteCount: number | undefined;
   private responseByteCount: number | undefined;
+  // Sizes the adapters saw on the wire (the SDK's own request body, Content-Length, SSE bytes):
+  // used when the caller counted none itself, so `ex.request()` around an instrumented client
+  // does not count the request twice.
+  private observedRequestBytes: number | undefined;
+  private observedResponseBytes: number | undefined;
   private responseModel: string | undefined;
-  private readonly finishReasons: string[] = [];
+  private finishReasons: string[] | undefined;
   private errorType: ErrorType | undefined;
+  private refusals = 0;
+  private attempts = 0;
   private firstChunkSeconds: number | undefined;
-  private readonly startMs = performance.now();
+  private firstTokenSeconds: number | undefined;
+  // Responses and streams already read: the adapter inside and `ex.response()` outside may see
+  // the same object; it is counted once. A plain array, not a WeakSet: an exchange reads one or
+  // a few objects and lives as long as its call (a WeakSet per exchange showed in GC profiles).
+  private absorbed: object[] | undefined;
+  private finished = false;
+  private endMs: number | undefined;
+  /** @internal `performance.now()` at the start. */
+  readonly startMs = performance.now();
 
-  /** @internal Created by {@link exchange}. */
-  constructor(private readonly options: AiExchangeOptions) {
+  /** @internal Created by {@link exchange} and the SDK adapters. */
+  constructor(private readonly options: ResolvedExchangeOptions) {
     this.signal =
-      typeof options.timeoutMs === "number" && options.timeoutMs > 0
+      options.timeoutMs !== undefined
         ? // AbortSignal.timeout() throws a RangeError on fractions and on values past 2^32 - 1 ms.
           AbortSignal.timeout(Math.min(Math.ceil(options.timeoutMs), 0xffff_ffff))
         : undefined;
@@ -77,26 +152,47 @@ export class AiExchange {
     return this.errorType ?? "ok";
   }
 
-  /** Seconds from the start of the exchange to the first chunk of `ex.stream()`, once one arrived. */
+  /** Seconds from the start of the exchange to the first streamed chunk of any kind, once one arrived. */
   get timeToFirstChunkSeconds(): number | undefined {
     return this.firstChunkSeconds;
   }
 
+  /** Seconds from the start of the exchange to the first text or tool-call delta of a stream. */
+  get timeToFirstTokenSeconds(): number | undefined {
+    return this.firstTokenSeconds;
+  }
+
   /** Tokens counted so far (undefined until some usage was reported), e.g. to bill or to show. */
-  get tokenUsage(): { readonly inputTokens: number | undefined; readonly outputTokens: number | undefined } {
-    return { inputTokens: this.inputTokens, outputTokens: this.outputTokens };
+  get tokenUsage(): {
+    readonly inputTokens: number | undefined;
+    readonly outputTokens: number | undefined;
+    readonly cachedInputTokens: number | undefined;
+  } {
+    return {
+      inputTokens: this.inputTokens,
+      outputTokens: this.outputTokens,
+      cachedInputTokens: this.cachedInputTokens,
+    };
   }
 
   /** Adds token counts (for clients whose usage the adapters cannot read). */
   usage(usage: { readonly inputTokens?: number; readonly outputTokens?: number }): void {
-    if (isCount(usage.inputTokens)) this.inputTokens = (this.inputTokens ?? 0) + usage.inputTokens;
-    if (isCount(usage.outputTokens)) this.outputTokens = (this.outputTokens ?? 0) + usage.outputTokens;
+    try {
+      if (typeof usage !== "object" || usage === null) return;
+      this.addTokens(usage.inputTokens, usage.outputTokens, undefined);
+    } catch {
+      // A getter that throws: nothing added.
+    }
   }
 
   /** Counts the size of the request sent to the model (its JSON or UTF-8 bytes); the payload is not kept. */
   request<P>(payload: P): P {
-    const bytes = payloadSize(payload);
-    if (bytes !== undefined) this.requestByteCount = (this.requestByteCount ?? 0) + bytes;
+    try {
+      const bytes = payloadSize(payload);
+      if (bytes !== undefined) this.requestByteCount = (this.requestByteCount ?? 0) + bytes;
+    } catch {
+      // A revoked proxy or a throwing getter: the size stays unknown, the payload passes.
+    }
     return payload;
   }
 
@@ -111,18 +207,21 @@ export class AiExchange {
   }
 
   /**
-   * Reads a complete (non-streamed) response: token usage, model and finish reasons from
-   * OpenAI- or Anthropic-shaped objects, its size, then the refusal policy and the validator.
-   * Returns the response unchanged.
+   * Reads a complete (non-streamed) response: token usage, model, finish reasons and refusals
+   * from OpenAI- or Anthropic-shaped objects, its size, then the refusal policy and the
+   * validator. Returns the response unchanged. A response an instrumented client already read
+   * is not counted again (only validated).
    */
   response<R>(response: R): R {
     try {
-      const usage = readAiUsage(response);
-      this.fold(usage);
-      this.usage(usage);
-      const bytes = payloadSize(response);
-      if (bytes !== undefined) this.responseByteCount = (this.responseByteCount ?? 0) + bytes;
-      if (!this.checkRefusal(response, usage.refusal === true)) this.validate(response);
+      if (this.claim(response)) {
+        const usage = readAiUsage(response);
+        this.absorbUsage(usage);
+        const bytes = payloadSize(response);
+        if (bytes !== undefined) this.responseByteCount = (this.responseByteCount ?? 0) + bytes;
+        if (this.applyRefusalPolicy(response, usage.refusal === true)) return response;
+      }
+      this.validate(response);
     } catch {
       // A response whose getters or toJSON throw: its usage stays unknown, the caller's code
       // goes on with the response it passed (telemetry never throws into it).
@@ -131,18 +230,28 @@ export class AiExchange {
   }
 
   /**
-   * Passes a stream of chunks through, measuring the time to the first chunk, their size, and
-   * the usage they report (OpenAI `usage` chunk, Anthropic `message_start`/`message_delta`);
-   * at the end the refusal policy runs on the stream's summary. Iterate it inside the exchange.
+   * Passes a stream of chunks through, measuring the time to the first chunk and to the first
+   * text or tool-call delta, their size, and the usage they report (OpenAI `usage` chunk,
+   * Anthropic `message_start`/`message_delta`, Responses `response.completed`); at the end the
+   * refusal policy runs on the stream's summary. Iterate it inside the exchange. A stream an
+   * instrumented client already observes is passed through as it is.
    */
   async *stream<C>(chunks: AsyncIterable<C> | Iterable<C>): AsyncGenerator<C, void, undefined> {
+    let observed = false;
+    try {
+      observed = !this.claim(chunks);
+    } catch {
+      observed = true;
+    }
+    if (observed) {
+      yield* chunks as AsyncIterable<C>;
+      return;
+    }
     const usage = new StreamUsage();
     let bytes = 0;
     for await (const chunk of chunks) {
-      if (this.firstChunkSeconds === undefined)
-        this.firstChunkSeconds = (performance.now() - this.startMs) / 1000;
       try {
-        usage.add(chunk);
+        this.observeChunk(chunk, usage);
         bytes += payloadSize(chunk) ?? 0;
       } catch {
         // A chunk whose getters throw is passed on unread.
@@ -150,16 +259,7 @@ export class AiExchange {
       yield chunk;
     }
     this.responseByteCount = (this.responseByteCount ?? 0) + bytes;
-    const summary: AiUsage = {
-      ...(usage.inputTokens !== undefined ? { inputTokens: usage.inputTokens } : {}),
-      ...(usage.outputTokens !== undefined ? { outputTokens: usage.outputTokens } : {}),
-      ...(usage.responseModel !== undefined ? { responseModel: usage.responseModel } : {}),
-      finishReasons: usage.finishReasons,
-      refusal: usage.refusal,
-    };
-    this.fold(summary);
-    this.usage(summary);
-    this.checkRefusal(summary, usage.refusal);
+    this.endStream(usage);
   }
 
   /**
@@ -170,7 +270,7 @@ export class AiExchange {
     output: unknown,
     validator: ((output: unknown) => boolean) | undefined = this.options.validate,
   ): boolean {
-    if (validator === undefined) return true;
+    if (typeof validator !== "function") return true;
     let valid: boolean;
     try {
       valid = validator(output) !== false;
@@ -181,90 +281,112 @@ export class AiExchange {
     return valid;
   }
 
-  /** The model refused: an `unjustified_refusal` unless the policy says the refusal was right. */
-  refused(policy: { readonly justified: boolean }): void {
-    if (!policy.justified) this.errorType = "unjustified_refusal";
+  /**
+   * The model refused: counted in `zoran_refusals_total`; also an `unjustified_refusal` error
+   * when `justified` is false, or when it is not given and the exchange's policy says the
+   * request must be answered (`mustAnswer`).
+   */
+  refused(policy?: { readonly justified?: boolean }): void {
+    let justified: unknown;
+    try {
+      justified = typeof policy === "object" && policy !== null ? policy.justified : undefined;
+    } catch {
+      justified = undefined;
+    }
+    this.refusals++;
+    if (justified === false || (justified !== true && this.options.mustAnswer))
+      this.errorType = "unjustified_refusal";
   }
 
-  /** Sets the outcome explicitly (the last call wins), e.g. `ex.fail("rate_limited")`. */
+  /**
+   * Sets the outcome explicitly (the last call wins), e.g. `ex.fail("rate_limited")`. A value
+   * outside the closed set of error types is `other` (never a label of its own).
+   */
   fail(errorType: ErrorType): void {
-    this.errorType = errorType;
+    this.errorType = (ERROR_TYPES as readonly unknown[]).includes(errorType) ? errorType : "other";
   }
 
   /** @internal Error type of a failure thrown out of the exchange, or undefined for a crash. */
   classify(error: unknown): ErrorType | undefined {
     if (this.signal?.aborted) return "timeout";
-    return thrownErrorType(error);
+    return classifiedErrorType(error);
   }
 
-  /** @internal Records the golden signals (inside the exchange's `trace()`), the span attributes and the GenAI metrics. */
-  finish(collector: Recorder, span: Span, thrownType: ErrorType | undefined, crashed: boolean): void {
-    if (thrownType !== undefined) this.errorType = thrownType;
-    const seconds = (performance.now() - this.startMs) / 1000;
-    if (this.inputTokens !== undefined)
-      collector.recordSignal(GoldenSignals.TRAFFIC, this.inputTokens, { kind: "tokens", direction: "input" });
-    if (this.outputTokens !== undefined)
-      collector.recordSignal(GoldenSignals.TRAFFIC, this.outputTokens, {
-        kind: "tokens",
-        direction: "output",
-      });
-    if (this.requestByteCount !== undefined)
-      collector.recordSignal(GoldenSignals.TRAFFIC, this.requestByteCount, {
-        kind: "bytes",
-        direction: "input",
-      });
-    if (this.responseByteCount !== undefined)
-      collector.recordSignal(GoldenSignals.TRAFFIC, this.responseByteCount, {
-        kind: "bytes",
-        direction: "output",
-      });
-    // A crash is recorded by `trace()` itself when the error is rethrown.
-    if (this.errorType !== undefined && !crashed)
-      collector.recordSignal(GoldenSignals.ERROR_RATE, 1, { error_type: this.errorType });
-
-    const instruments = genAiInstruments(collector);
-    const attributes: Attributes = {
-      "gen_ai.operation.name": label(this.options.genAiOperation) ?? "chat",
-      [instruments.providerKey]: label(this.options.provider) ?? "unknown",
-    };
-    const requestModel = label(this.options.model);
-    if (requestModel !== undefined) attributes["gen_ai.request.model"] = requestModel;
-    const responseModel = label(this.responseModel);
-    if (responseModel !== undefined) attributes["gen_ai.response.model"] = responseModel;
-    span.setAttributes(attributes);
-
-    const errorType = crashed ? "crash" : this.errorType;
-    const metricAttributes: Attributes =
-      errorType === undefined ? attributes : { ...attributes, "error.type": errorType };
-    instruments.duration.record(seconds, metricAttributes);
-    if (this.inputTokens !== undefined) {
-      span.setAttribute("gen_ai.usage.input_tokens", this.inputTokens);
-      instruments.tokenUsage.record(this.inputTokens, { ...attributes, "gen_ai.token.type": "input" });
+  /**
+   * @internal Marks `value` (a response or a stream) as read by this exchange; false when it
+   * already was. Values that cannot be held weakly (primitives) are always new.
+   */
+  claim(value: unknown): boolean {
+    if ((typeof value !== "object" && typeof value !== "function") || value === null) return true;
+    const absorbed = this.absorbed;
+    if (absorbed === undefined) {
+      this.absorbed = [value];
+      return true;
     }
-    if (this.outputTokens !== undefined) {
-      span.setAttribute("gen_ai.usage.output_tokens", this.outputTokens);
-      instruments.tokenUsage.record(this.outputTokens, { ...attributes, "gen_ai.token.type": "output" });
-    }
-    if (this.finishReasons.length > 0) {
-      span.setAttribute(
-        "gen_ai.response.finish_reasons",
-        this.finishReasons.map((reason) => scrubValue(reason, 32)),
-      );
-    }
-    if (this.firstChunkSeconds !== undefined) {
-      span.setAttribute("gen_ai.response.time_to_first_chunk", this.firstChunkSeconds);
-      instruments.timeToFirstChunk?.record(this.firstChunkSeconds, attributes);
-    }
+    if (absorbed.includes(value)) return false;
+    absorbed.push(value);
+    return true;
   }
 
-  private fold(usage: AiUsage): void {
+  /** @internal Adds one response's (or stream's) usage: tokens are summed over distinct responses. */
+  absorbUsage(usage: AiUsage): void {
+    this.addTokens(usage.inputTokens, usage.outputTokens, usage.cachedInputTokens);
     if (usage.responseModel !== undefined) this.responseModel = usage.responseModel;
-    if (usage.finishReasons !== undefined) this.finishReasons.push(...usage.finishReasons);
+    if (usage.finishReasons !== undefined && usage.finishReasons.length > 0) {
+      this.finishReasons ??= [];
+      this.finishReasons.push(...usage.finishReasons);
+    }
   }
 
-  /** Applies the refusal policy; true when the response is an unjustified refusal. */
-  private checkRefusal(response: unknown, detected: boolean): boolean {
-    let unjustified = detected && this.options.mustAnswer === true;
+  /** @internal One stream chunk: first chunk, first token, and the stream's running usage. */
+  observeChunk(chunk: unknown, usage: StreamUsage): void {
+    if (this.firstChunkSeconds === undefined) this.firstChunkSeconds = this.elapsedSeconds();
+    if (this.firstTokenSeconds === undefined && isFirstTokenEvent(chunk)) this.markFirstToken();
+    usage.add(chunk);
+  }
+
+  /** @internal The first text or tool-call delta arrived now (the adapters that see no raw chunks). */
+  markFirstToken(): void {
+    if (this.firstTokenSeconds === undefined) this.firstTokenSeconds = this.elapsedSeconds();
+  }
+
+  /** @internal The first chunk of any kind arrived now. */
+  markFirstChunk(): void {
+    if (this.firstChunkSeconds === undefined) this.firstChunkSeconds = this.elapsedSeconds();
+  }
+
+  /** @internal A stream ended: its usage is added and the refusal policy runs on its summary. */
+  endStream(usage: StreamUsage): void {
+    const summary = usage.summary();
+    this.absorbUsage(summary);
+    this.applyRefusalPolicy(summary, usage.refusal);
+  }
+
+  /** @internal Counts provider attempts (HTTP requests, retries included). */
+  addAttempts(attempts: number): void {
+    this.attempts += attempts;
+  }
+
+  /** @internal Adds the sizes an adapter saw on the wire (used when the caller counted none). */
+  addObservedBytes(requestBytes: number | undefined, responseBytes: number | undefined): void {
+    if (isCount(requestBytes)) this.observedRequestBytes = (this.observedRequestBytes ?? 0) + requestBytes;
+    if (isCount(responseBytes))
+      this.observedResponseBytes = (this.observedResponseBytes ?? 0) + responseBytes;
+  }
+
+  /** @internal Sets the outcome unless one is set already (an adapter's finding never overrides the caller's). */
+  failIfOk(errorType: ErrorType): void {
+    this.errorType ??= errorType;
+  }
+
+  /**
+   * @internal Applies the refusal policy: a detected refusal is counted; it is an
+   * `unjustified_refusal` when the policy says the request must be answered, or when the
+   * classifier says so (which also counts it). Returns true when the response is an unjustified refusal.
+   */
+  applyRefusalPolicy(response: unknown, detected: boolean): boolean {
+    if (detected) this.refusals++;
+    let unjustified = detected && this.options.mustAnswer;
     const classifier = this.options.isUnjustifiedRefusal;
     if (!unjustified && classifier !== undefined) {
       try {
@@ -272,22 +394,130 @@ export class AiExchange {
       } catch {
         unjustified = false;
       }
+      if (unjustified && !detected) this.refusals++;
     }
     if (unjustified) this.errorType = "unjustified_refusal";
     return unjustified;
+  }
+
+  /**
+   * @internal The exchange ended at `performance.now()` value `ms`, though it is recorded later
+   * (a failed AI SDK attempt held to see whether the SDK retries it): its latency ends there.
+   */
+  endAt(ms: number): void {
+    this.endMs = ms;
+  }
+
+  /** @internal Whether {@link finish} ran: later readings are ignored. */
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /**
+   * @internal Records the golden signals (inside the exchange's `trace()`), the refusals, the
+   * time to first token, the span attributes and the GenAI metrics. Runs once; never throws.
+   */
+  finish(recorder: Recorder, span: Span, thrownType: ErrorType | undefined, crashed: boolean): void {
+    if (this.finished) return;
+    this.finished = true;
+    try {
+      this.record(recorder, span, thrownType, crashed);
+    } catch (error) {
+      recorder.diag.debug(`zoran-telemetrie: an AI exchange could not be recorded whole: ${String(error)}`);
+    }
+  }
+
+  private record(recorder: Recorder, span: Span, thrownType: ErrorType | undefined, crashed: boolean): void {
+    if (thrownType !== undefined) this.errorType = thrownType;
+    const seconds = this.elapsedSeconds();
+    // Inside the exchange's `trace()`, an explicit latency replaces the measured one.
+    if (this.endMs !== undefined) recorder.recordSignal(GoldenSignals.LATENCY, seconds);
+    if (this.inputTokens !== undefined)
+      recorder.recordSignal(GoldenSignals.TRAFFIC, this.inputTokens, INPUT_TOKENS);
+    if (this.outputTokens !== undefined)
+      recorder.recordSignal(GoldenSignals.TRAFFIC, this.outputTokens, OUTPUT_TOKENS);
+    const requestBytes = this.requestByteCount ?? this.observedRequestBytes;
+    if (requestBytes !== undefined) recorder.recordSignal(GoldenSignals.TRAFFIC, requestBytes, INPUT_BYTES);
+    const responseBytes = this.responseByteCount ?? this.observedResponseBytes;
+    if (responseBytes !== undefined)
+      recorder.recordSignal(GoldenSignals.TRAFFIC, responseBytes, OUTPUT_BYTES);
+    // A crash is recorded by `trace()` itself when the error is rethrown.
+    if (this.errorType !== undefined && !crashed)
+      recorder.recordSignal(GoldenSignals.ERROR_RATE, 1, { error_type: this.errorType });
+    for (let i = 0; i < this.refusals; i++) recorder.recordRefusal();
+    if (this.firstTokenSeconds !== undefined) recorder.recordTimeToFirstToken(this.firstTokenSeconds);
+
+    // The GenAI metrics and counters need the operation's scope: none when the collector is
+    // disabled (nothing is recorded then).
+    const captured = recorder.capture().operation;
+    const scope = captured instanceof OperationScope ? captured : undefined;
+    const metrics = scope === undefined ? undefined : genAiMetrics(recorder);
+    if (scope === undefined || metrics === undefined) return;
+    const operationName = metrics.name(this.options.genAiOperation) ?? "chat";
+    const provider = metrics.name(this.options.provider) ?? "unknown";
+    const requestModel = metrics.name(this.options.model);
+    const responseModel = metrics.name(this.responseModel);
+    const errorType = crashed ? "crash" : this.errorType;
+    const handles = metrics.handlesFor(operationName, provider, requestModel, responseModel, errorType);
+    handles.duration.record(seconds);
+    if (this.inputTokens !== undefined) handles.inputTokens.record(this.inputTokens);
+    if (this.outputTokens !== undefined) handles.outputTokens.record(this.outputTokens);
+    if (this.firstChunkSeconds !== undefined && metrics.mode === "latest_experimental")
+      handles.firstChunk.record(this.firstChunkSeconds);
+    metrics.addAttempts(scope.operation, scope.exchangeIndex, Math.max(1, this.attempts));
+    if (this.cachedInputTokens !== undefined && this.cachedInputTokens > 0)
+      metrics.addCachedTokens(scope.operation, scope.exchangeIndex, this.cachedInputTokens);
+
+    if (!span.isRecording()) return;
+    const attributes: Attributes = {
+      "gen_ai.operation.name": operationName,
+      [metrics.providerKey]: provider,
+    };
+    if (requestModel !== undefined) attributes["gen_ai.request.model"] = requestModel;
+    if (responseModel !== undefined) attributes["gen_ai.response.model"] = responseModel;
+    if (this.inputTokens !== undefined) attributes["gen_ai.usage.input_tokens"] = this.inputTokens;
+    if (this.outputTokens !== undefined) attributes["gen_ai.usage.output_tokens"] = this.outputTokens;
+    if (this.cachedInputTokens !== undefined)
+      attributes["gen_ai.usage.cache_read.input_tokens"] = this.cachedInputTokens;
+    if (this.finishReasons !== undefined)
+      // Through the names cache: finish reasons are a small set of identifiers (`stop`, `end_turn`).
+      attributes["gen_ai.response.finish_reasons"] = this.finishReasons.map(
+        (reason) => metrics.name(reason) ?? "other",
+      );
+    if (this.firstChunkSeconds !== undefined)
+      attributes["gen_ai.response.time_to_first_chunk"] = this.firstChunkSeconds;
+    if (this.firstTokenSeconds !== undefined)
+      attributes["zoran.time_to_first_token"] = this.firstTokenSeconds;
+    // Semantic conventions: `http.request.resend_count` is the number of retries.
+    if (this.attempts > 1) attributes["http.request.resend_count"] = this.attempts - 1;
+    if (this.refusals > 0) attributes["zoran.refusals"] = this.refusals;
+    span.setAttributes(attributes);
+  }
+
+  private addTokens(input: unknown, output: unknown, cached: unknown): void {
+    if (isCount(input)) this.inputTokens = (this.inputTokens ?? 0) + input;
+    if (isCount(output)) this.outputTokens = (this.outputTokens ?? 0) + output;
+    if (isCount(cached)) this.cachedInputTokens = (this.cachedInputTokens ?? 0) + cached;
+  }
+
+  private elapsedSeconds(): number {
+    return ((this.endMs ?? performance.now()) - this.startMs) / 1000;
   }
 }
 
 /**
  * Runs `fn` as one AI exchange: an operation (span, one request, latency) of kind `ai_ai` or
- * `ai_human` whose handle `ex` records tokens, sizes, time to first chunk and the outcome (`ok`,
- * `invalid_response`, `unjustified_refusal`, `timeout`, `rate_limited`, `crash`). A throw is a
- * `timeout` after the deadline or for timeout errors, `rate_limited` for errors with status 429,
- * else a `crash`; it is rethrown. Also emits the GenAI semantic-convention client metrics.
- * Prompt and completion content is never recorded.
+ * `ai_human` whose handle `ex` records tokens, sizes, time to first token, refusals and the
+ * outcome. A throw is classified by the one AI error taxonomy (`timeout` after the deadline or
+ * for timeout errors, `rate_limited`, `provider_error`, `invalid_response`, `other`; see
+ * `ai/ai-error-type.ts`), else it is a `crash`; it is always rethrown. Also emits the GenAI
+ * semantic-convention client metrics. Prompt and completion content is never recorded.
+ *
+ * Instrumented clients, the AI SDK middleware and `instrumentFetch` running inside `fn` add their
+ * readings to this exchange and count no request of their own (outermost wins).
  *
  * @example
- * const answer = await exchange(collector, { operation: "summarize", kind: "ai_human", provider: "openai", model: "gpt-4o-mini" },
+ * const answer = await collector.exchange({ operation: "summarize", kind: "ai_human", provider: "openai", model: "gpt-4o-mini" },
  *   async (ex) => ex.response(await openai.chat.completions.create(ex.request(body))));
  */
 export async function exchange<T>(
@@ -298,28 +528,29 @@ export async function exchange<T>(
   if (typeof fn !== "function") {
     throw new TypeError(`zoran-telemetrie: exchange(options, fn) needs a function, got ${typeof fn}`);
   }
-  if (typeof options !== "object" || options === null) {
-    // Bad options are the telemetry's problem, not the caller's: run as an unnamed exchange.
-    diag.warn("zoran-telemetrie: exchange() options must be an object; recorded as operation none");
-    options = { operation: "none" } as AiExchangeOptions;
-  }
+  const resolved = resolveExchangeOptions(collector, options);
   const settled = await collector.trace(
-    options.operation,
-    async (span): Promise<{ value: T } | { error: unknown }> => {
-      const ex = new AiExchange(options);
-      try {
-        const value = await fn(ex);
-        ex.finish(collector, span, undefined, false);
-        return { value };
-      } catch (error) {
-        const type = ex.classify(error);
-        ex.finish(collector, span, type, type === undefined);
-        // Unclassified: rethrown inside `trace()`, which records it as a crash on the span too.
-        if (type === undefined) throw error;
-        return { error };
-      }
+    resolved.operation,
+    (span): Promise<{ value: T } | { error: unknown }> => {
+      const ex = new AiExchange(resolved);
+      const context = withExchange(collector.contextManager.active(), ex);
+      return collector.contextManager.with(context, async () => {
+        try {
+          const value = await fn(ex);
+          ex.finish(collector, span, undefined, false);
+          return { value };
+        } catch (error) {
+          const type = ex.classify(error);
+          ex.finish(collector, span, type, type === undefined);
+          // Unclassified: rethrown inside `trace()`, which records it as a crash on the span too.
+          if (type === undefined) throw error;
+          return { error };
+        }
+      });
     },
-    { exchange: options.kind, kind: SpanKind.CLIENT },
+    resolved.kind === undefined
+      ? { kind: SpanKind.CLIENT }
+      : { exchange: resolved.kind, kind: SpanKind.CLIENT },
   );
   if ("error" in settled) throw settled.error;
   return settled.value;
@@ -327,21 +558,4 @@ export async function exchange<T>(
 
 function isCount(value: unknown): value is number {
   return typeof value === "number" && Number.isFinite(value) && value >= 0;
-}
-
-// Model and provider identifiers: letters, digits and `._:/-` (e.g. `gpt-4o-mini-2024-07-18`,
-// `meta-llama/Llama-3.1-8B-Instruct`). Their dates would read as phone numbers to the scrubber, so
-// such names pass as they are; anything else (spaces, `@`) is scrubbed like free text.
-const MODEL_NAME = /^[\w.:/-]{1,64}$/;
-
-/** A provider or model name as an attribute value: an identifier, or scrubbed and short; undefined when empty. */
-function label(value: unknown): string | undefined {
-  if (typeof value !== "string") return undefined;
-  // Release dates removed (`2024-07-18`, `20240718`), the name must survive scrubbing whole: an
-  // address, a key, an IBAN or a phone number given as a model name does not.
-  if (MODEL_NAME.test(value)) {
-    const undated = value.replace(/(?:19|20)\d{2}-?[01]\d-?[0-3]\d/g, "");
-    if (scrubValue(undated, 64) === undated) return value;
-  }
-  return scrubValue(value, 64) || undefined;
 }

@@ -42,7 +42,7 @@ export function createHttpListener<Req extends IncomingMessage, Res extends Serv
     }
     let result: unknown;
     try {
-      result = collector.contextManager.with(observation.context, () => listener.call(this, req, res));
+      result = collector.enterOutsideOperation(observation.context, () => listener.call(this, req, res));
     } catch (error) {
       observation.markCrashed();
       throw error;

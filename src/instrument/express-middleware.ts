@@ -78,7 +78,7 @@ export function expressMiddleware(
       next();
       return;
     }
-    collector.contextManager.with(observation.context, next);
+    collector.enterOutsideOperation(observation.context, next);
   };
 }
 

@@ -66,7 +66,7 @@ export function fastifyPlugin(
         return;
       }
       observations.set(request.raw, observation);
-      collector.contextManager.with(observation.context, hookDone);
+      collector.enterOutsideOperation(observation.context, hookDone);
     });
     instance.addHook("onError", (request, _reply, _error, hookDone) => {
       observations.get(request.raw)?.markCrashed();

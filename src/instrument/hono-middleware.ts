@@ -1,4 +1,5 @@
 import { IncomingMessage, ServerResponse } from "node:http";
+import { describeError } from "../privacy/describe-error.js";
 import type { TraceStateOptions } from "../privacy/trace-state-allow-list.js";
 import type { Recorder } from "../recording/recorder.js";
 import type { Exchange } from "../signals/label-values.js";
@@ -64,7 +65,7 @@ export function honoMiddleware(collector: Recorder, options: HonoMiddlewareOptio
       const observation = observeNodeRequest(server, env.incoming, env.outgoing, routedTemplate, routed);
       if (observation === undefined) return next();
       try {
-        await collector.contextManager.with(observation.context, next);
+        await collector.enterOutsideOperation(observation.context, next);
       } catch (error) {
         observation.markCrashed();
         throw error;
@@ -78,12 +79,14 @@ export function honoMiddleware(collector: Recorder, options: HonoMiddlewareOptio
     try {
       request = server.start(normalizeMethod(c.req.method), c.req.raw.headers);
     } catch (error) {
-      collector.diag.warn(`zoran-telemetrie: Hono instrumentation skipped a request: ${String(error)}`);
+      collector.diag.warn(
+        `zoran-telemetrie: Hono instrumentation skipped a request: ${describeError(error)}`,
+      );
       return next();
     }
     let crashed = false;
     try {
-      await collector.contextManager.with(request.context, next);
+      await collector.enterOutsideOperation(request.context, next);
     } catch (error) {
       crashed = true;
       throw error;
@@ -101,7 +104,7 @@ export function honoMiddleware(collector: Recorder, options: HonoMiddlewareOptio
         try {
           c.res = countResponseBody(c.res, (bytes) => request.responseBytes(bytes));
         } catch (error) {
-          collector.diag.debug(`zoran-telemetrie: Hono response size not measured: ${String(error)}`);
+          collector.diag.debug(`zoran-telemetrie: Hono response size not measured: ${describeError(error)}`);
         }
       }
     }

@@ -1,4 +1,5 @@
 import type { ErrorType } from "../signals/label-values.js";
+import { aiErrorType } from "./ai/ai-error-type.js";
 
 // HTTP semantic conventions: methods outside the well-known set become `_OTHER`, so that a client
 // sending arbitrary methods cannot create series at will.
@@ -43,33 +44,23 @@ export function serverErrorType(statusCode: number): ErrorType | undefined {
 
 /**
  * Golden-signal error type of a response a client received, or undefined when it is a success:
- * 429 `rate_limited`, 408 and 504 `timeout`, other 5xx `other`. Other 4xx are the caller's own
- * mistakes and stay visible in the span's status code, not in the error rate.
+ * 429 `rate_limited`, 408 and 504 `timeout`, other 5xx `provider_error` (the one AI error
+ * taxonomy, `ai/ai-error-type.ts`). Other 4xx are the caller's own mistakes and stay visible in
+ * the span's status code, not in the error rate.
  */
 export function clientErrorType(statusCode: number): ErrorType | undefined {
   if (statusCode === 429) return "rate_limited";
   if (statusCode === 408 || statusCode === 504) return "timeout";
-  if (statusCode >= 500 && statusCode <= 599) return "other";
+  if (statusCode >= 500 && statusCode <= 599) return "provider_error";
   return undefined;
 }
 
 /**
- * Golden-signal error type of a thrown error: timeouts (`TimeoutError`, `ETIMEDOUT`, undici
- * `UND_ERR_*_TIMEOUT`) are `timeout`; errors carrying HTTP status 429 (as the OpenAI and
- * Anthropic SDKs' errors do) are `rate_limited`; undefined otherwise (the caller decides).
+ * Golden-signal error type of a thrown error, by the one AI error taxonomy (`ai/ai-error-type.ts`):
+ * timeouts (`TimeoutError`, `ETIMEDOUT`, undici `UND_ERR_*_TIMEOUT`, the SDKs' connection
+ * timeouts) are `timeout`; status 429 `rate_limited`; cut connections and provider 5xx
+ * `provider_error`; unparseable bodies `invalid_response`; undefined otherwise (the caller decides).
  */
 export function thrownErrorType(error: unknown): ErrorType | undefined {
-  for (
-    let current = error, depth = 0;
-    current !== null && typeof current === "object" && depth < 3;
-    depth++
-  ) {
-    const { name, code, status } = current as { name?: unknown; code?: unknown; status?: unknown };
-    if (name === "TimeoutError" || (typeof code === "string" && /TIMEOUT|ETIMEDOUT/i.test(code))) {
-      return "timeout";
-    }
-    if (status === 429 || name === "RateLimitError") return "rate_limited";
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
+  return aiErrorType(error);
 }

@@ -1,10 +1,20 @@
-import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Span, type SpanContext, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+} from "@opentelemetry/semantic-conventions";
+import { describeError } from "../privacy/describe-error.js";
+
 import { scrubValue } from "../privacy/scrub-value.js";
 import type { Recorder } from "../recording/recorder.js";
 import type { SignalAttributes } from "../recording/signal-attributes.js";
 import type { SignalHandle } from "../recording/signal-handle.js";
 import { type GoldenSignal, GoldenSignals } from "../signals/golden-signals.js";
 import type { ErrorType, Exchange } from "../signals/label-values.js";
+import { isInsideAiExchange } from "./ai/exchange-context.js";
 import { countResponseBody } from "./count-response-body.js";
 import { clientErrorType, normalizeMethod, thrownErrorType } from "./http-semantics.js";
 import { instrumentationTracer } from "./instrumentation-tracer.js";
@@ -36,7 +46,7 @@ export interface FetchInstrumentationOptions {
 /**
  * An instrumented `fetch`: each call runs in a client span (child of the active span), carries
  * the W3C `traceparent` of that span, and records one request under its operation: latency until
- * the response headers, a `rate_limited` (429), `timeout` (408, 504, or a timeout error) or `other`
+ * the response headers, a `rate_limited` (429), `timeout` (408, 504, or a timeout error) or `provider_error`
  * (5xx, network failure) error, the request body size as `input` bytes and the response body size
  * as `output` bytes, counted as the body is read (a body never read is not counted).
  *
@@ -60,7 +70,7 @@ export function instrumentFetch(
     try {
       call = startCall(collector, options, caches, input, init);
     } catch (error) {
-      collector.diag.warn(`zoran-telemetrie: fetch instrumentation skipped a call: ${String(error)}`);
+      collector.diag.warn(`zoran-telemetrie: fetch instrumentation skipped a call: ${describeError(error)}`);
     }
     if (call === undefined) return fetchImpl(input, init);
     let response: Response;
@@ -79,7 +89,7 @@ export function instrumentFetch(
       return countResponseBody(response, (bytes) => call.responseBytes(bytes));
     } catch (error) {
       collector.diag.warn(
-        `zoran-telemetrie: fetch instrumentation could not observe a response: ${String(error)}`,
+        `zoran-telemetrie: fetch instrumentation could not observe a response: ${describeError(error)}`,
       );
       return response;
     }
@@ -179,13 +189,18 @@ class OperationSignals {
     return handle;
   }
 
-  record(seconds: number, errorType: ErrorType | undefined, requestBytes: number | undefined): void {
+  record(
+    seconds: number,
+    errorType: ErrorType | undefined,
+    requestBytes: number | undefined,
+    exemplar: SpanContext,
+  ): void {
     if (errorType === undefined) {
-      this.handle("latency ok", GoldenSignals.LATENCY, { outcome: "ok" }).record(seconds);
-      this.handle("request", GoldenSignals.ERROR_RATE, {}).record(0);
+      this.handle("latency ok", GoldenSignals.LATENCY, { outcome: "ok" }).record(seconds, exemplar);
+      this.handle("request", GoldenSignals.ERROR_RATE, {}).record(0, exemplar);
     } else {
-      this.handle("latency error", GoldenSignals.LATENCY, { outcome: "error" }).record(seconds);
-      this.handle(errorType, GoldenSignals.ERROR_RATE, { error_type: errorType }).record(1);
+      this.handle("latency error", GoldenSignals.LATENCY, { outcome: "error" }).record(seconds, exemplar);
+      this.handle(errorType, GoldenSignals.ERROR_RATE, { error_type: errorType }).record(1, exemplar);
     }
     if (requestBytes !== undefined) this.bytes("input").record(requestBytes);
   }
@@ -224,10 +239,10 @@ function startCall(
     {
       kind: SpanKind.CLIENT,
       attributes: {
-        "http.request.method": method,
+        [ATTR_HTTP_REQUEST_METHOD]: method,
         // Host and port only: the path and query of `url.full` may hold ids and secrets.
-        "server.address": host,
-        "server.port": port,
+        [ATTR_SERVER_ADDRESS]: host,
+        [ATTR_SERVER_PORT]: port,
       },
     },
     parent,
@@ -249,17 +264,24 @@ function startCall(
   const startMs = performance.now();
 
   // Outside any enclosing `trace()`: the call is its own operation and must not overwrite the
-  // held latency or error of the operation that made it.
-  const record = (fn: () => void) => collector.contextManager.with(ROOT_CONTEXT, fn);
-  const signals = caches.signals(operation);
+  // held latency or error of the operation that made it; in the call's own span context, so that
+  // client span is the exemplar of these signals. Inside an AI exchange, the exchange counts the
+  // request (outermost wins): the call keeps its span and records no signals.
+  const insideExchange = isInsideAiExchange(parent);
+  const callContext = trace.setSpan(parent, span);
+  const record = (fn: () => void) => {
+    if (!insideExchange) collector.enterOutsideOperation(callContext, fn);
+  };
+  const signals = insideExchange ? undefined : caches.signals(operation);
   return {
     parent,
     span,
     headers,
     end(statusCode, errorType) {
       const seconds = (performance.now() - startMs) / 1000;
-      // Handles record outside any enclosing `trace()` by definition (series() semantics).
-      if (signals !== undefined) signals.record(seconds, errorType, requestBytes);
+      // Handles record outside any enclosing `trace()` by definition (series() semantics), and
+      // read no context: the client span is passed as the exemplar.
+      if (signals !== undefined) signals.record(seconds, errorType, requestBytes, span.spanContext());
       else
         record(() => {
           collector.recordSignal(GoldenSignals.LATENCY, seconds, {
@@ -281,9 +303,9 @@ function startCall(
             });
           }
         });
-      if (statusCode > 0) span.setAttribute("http.response.status_code", statusCode);
+      if (statusCode > 0) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
       if (errorType !== undefined) {
-        span.setAttribute("error.type", errorType);
+        span.setAttribute(ATTR_ERROR_TYPE, errorType);
         span.setStatus({ code: SpanStatusCode.ERROR });
       }
       span.end();

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Context } from "@opentelemetry/api";
+import { describeError } from "../privacy/describe-error.js";
 import { bindEmitterToContext } from "./bind-emitter.js";
 import { normalizeMethod } from "./http-semantics.js";
 import type { ServerSignals } from "./server-request.js";
@@ -66,7 +67,9 @@ export function observeNodeRequest<A>(
     bindEmitterToContext(res, request.context, collector.contextManager);
     return observation;
   } catch (error) {
-    collector.diag.warn(`zoran-telemetrie: HTTP server instrumentation skipped a request: ${String(error)}`);
+    collector.diag.warn(
+      `zoran-telemetrie: HTTP server instrumentation skipped a request: ${describeError(error)}`,
+    );
     return undefined;
   }
 }

@@ -1,13 +1,19 @@
 import {
   type Attributes,
   type Context,
-  ROOT_CONTEXT,
   type Span,
+  type SpanContext,
   SpanKind,
   type SpanOptions,
   SpanStatusCode,
   trace,
 } from "@opentelemetry/api";
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+} from "@opentelemetry/semantic-conventions";
 import { scrubValue } from "../privacy/scrub-value.js";
 import type { Recorder } from "../recording/recorder.js";
 import type { SignalHandle } from "../recording/signal-handle.js";
@@ -61,28 +67,30 @@ class RouteSignals {
   record(
     seconds: number,
     errorType: ErrorType | undefined,
-    requestBytes?: number,
-    responseBytes?: number,
+    requestBytes: number | undefined,
+    responseBytes: number | undefined,
+    /** The request's server span: the exemplar of its latency and request count. */
+    exemplar: SpanContext,
   ): void {
     const { collector, operation, exchange } = this;
     if (errorType === undefined) {
       this.latencyOk ??= collector.series(GoldenSignals.LATENCY, { operation, exchange, outcome: "ok" });
-      this.latencyOk.record(seconds);
+      this.latencyOk.record(seconds, exemplar);
       this.requestOk ??= collector.series(GoldenSignals.ERROR_RATE, { operation, exchange });
-      this.requestOk.record(0);
+      this.requestOk.record(0, exemplar);
     } else {
       this.latencyError ??= collector.series(GoldenSignals.LATENCY, {
         operation,
         exchange,
         outcome: "error",
       });
-      this.latencyError.record(seconds);
+      this.latencyError.record(seconds, exemplar);
       let errors = this.errors.get(errorType);
       if (errors === undefined) {
         errors = collector.series(GoldenSignals.ERROR_RATE, { operation, exchange, error_type: errorType });
         this.errors.set(errorType, errors);
       }
-      errors.record(1);
+      errors.record(1, exemplar);
     }
     if (requestBytes !== undefined) this.input().record(requestBytes);
     if (responseBytes !== undefined) this.output().record(responseBytes);
@@ -115,7 +123,7 @@ const SPAN_STARTS = new Map<string, { name: string; options: SpanOptions }>();
 function spanStart(method: string): { name: string; options: SpanOptions } {
   let start = SPAN_STARTS.get(method);
   if (start === undefined) {
-    const attributes: Attributes = Object.freeze({ "http.request.method": method });
+    const attributes: Attributes = Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: method });
     start = Object.freeze({
       name: `HTTP ${method}`,
       options: Object.freeze({ kind: SpanKind.SERVER, attributes }),
@@ -222,22 +230,23 @@ export class ServerRequest {
     if (signals !== undefined) {
       this.signals = signals;
       ({ route, operation } = signals);
-      // Handles record outside any enclosing `trace()` by definition (series() semantics).
-      signals.record(seconds, errorType, end.requestBytes, end.responseBytes);
+      // Handles record outside any enclosing `trace()` by definition (series() semantics), and
+      // read no context: the server span is passed as the exemplar.
+      signals.record(seconds, errorType, end.requestBytes, end.responseBytes, this.span.spanContext());
     } else {
       route = end.route === undefined ? undefined : scrubValue(end.route) || undefined;
       operation = operationOf(this.method, route);
-      recordUncached(collector, operation, exchange, seconds, errorType, end);
+      recordUncached(collector, this.context, operation, exchange, seconds, errorType, end);
     }
     this.operation = operation;
     const span = this.span;
     span.updateName(operation);
-    if (route !== undefined) span.setAttribute("http.route", route);
-    if (end.statusCode > 0) span.setAttribute("http.response.status_code", end.statusCode);
+    if (route !== undefined) span.setAttribute(ATTR_HTTP_ROUTE, route);
+    if (end.statusCode > 0) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, end.statusCode);
     if (exchange !== undefined && exchange !== "none") span.setAttribute("zoran.exchange", exchange);
     if (end.aborted) span.setAttribute("zoran.aborted", true);
     if (errorType !== undefined) {
-      span.setAttribute("error.type", errorType);
+      span.setAttribute(ATTR_ERROR_TYPE, errorType);
       span.setStatus({ code: SpanStatusCode.ERROR });
     }
     span.end();
@@ -255,7 +264,7 @@ export class ServerRequest {
       return;
     }
     const collector = this.server.collector;
-    collector.contextManager.with(ROOT_CONTEXT, () =>
+    collector.enterOutsideOperation(this.context, () =>
       collector.recordSignal(GoldenSignals.TRAFFIC, bytes, {
         operation,
         exchange: this.server.exchange,
@@ -269,6 +278,7 @@ export class ServerRequest {
 /** The request's signals through `recordSignal()`: a recorder without `series()`, or past the route bound. */
 function recordUncached(
   collector: Recorder,
+  context: Context,
   operation: string,
   exchange: Exchange | undefined,
   seconds: number,
@@ -277,7 +287,8 @@ function recordUncached(
 ): void {
   // Outside any enclosing `trace()`: this request is its own operation, and must not overwrite
   // the held latency or error of an operation that happens to be active where `finish` fired.
-  collector.contextManager.with(ROOT_CONTEXT, () => {
+  // In the request's context: its server span is the exemplar of these signals.
+  collector.enterOutsideOperation(context, () => {
     collector.recordSignal(GoldenSignals.LATENCY, seconds, {
       operation,
       exchange,

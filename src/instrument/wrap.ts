@@ -1,6 +1,6 @@
-import type { Context } from "@opentelemetry/api";
 import { scrubValue } from "../privacy/scrub-value.js";
-import type { Recorder } from "../recording/recorder.js";
+import type { CapturedContext, Recorder } from "../recording/recorder.js";
+
 import type { TraceOptions } from "../recording/signal-attributes.js";
 
 /** Options of {@link wrap}: those of `collector.trace()`. */
@@ -14,7 +14,8 @@ type AnyIterator = Iterator<unknown, unknown, unknown> | AsyncIterator<unknown, 
 /** An operation kept open while an iterator runs: its context, and how to end it. */
 interface OpenIteration {
   readonly iterator: AnyIterator;
-  readonly context: Context;
+  /** The operation's place (span and operation), re-entered at each step. */
+  readonly captured: CapturedContext;
   /** Ends the operation: success, or a failure (a `crash`) with the thrown value. */
   readonly end: (failure?: { readonly error: unknown }) => void;
 }
@@ -108,11 +109,11 @@ function callTraced(
       const value = body();
       if (!isGenerator(value)) return value;
       iterating = true;
-      const context = collector.contextManager.active();
+      const captured = collector.capture();
       return new Promise<void>((resolve, reject) => {
         onIteration({
           iterator: value,
-          context,
+          captured,
           end: (failure) => (failure === undefined ? resolve() : reject(failure.error)),
         });
       });
@@ -185,7 +186,7 @@ class TracedIterator {
       }
       this.iteration = this.open();
     }
-    const { iterator, context } = this.iteration;
+    const { iterator, captured } = this.iteration;
     const call = (iterator as unknown as Record<string, ((value: unknown) => unknown) | undefined>)[method];
     if (call === undefined) {
       if (method === "throw") {
@@ -196,7 +197,7 @@ class TracedIterator {
       return { done: true, value: argument };
     }
     try {
-      return this.collector.contextManager.with(context, () => call.call(iterator, argument));
+      return this.collector.enter(captured, () => call.call(iterator, argument));
     } catch (error) {
       this.end({ error });
       throw error;

@@ -8,8 +8,8 @@ import {
   outcomeSlot,
 } from "../signals/label-index.js";
 import { CUSTOM_RESOURCE, NONE } from "../signals/label-values.js";
-import type { CounterSeries } from "./counter-series.js";
 import type { GoldenSignalStore } from "./golden-signal-store.js";
+import type { MetricTable } from "./metric-table.js";
 
 /**
  * The one attribute resolver: how a caller's attribute values become label values or slot
@@ -67,27 +67,30 @@ export function resolveResource(store: GoldenSignalStore, value: unknown): strin
 }
 
 /**
- * The counter a TRAFFIC value adds to, by `kind`: `bytes` (default) and `tokens` by direction,
- * `requests` by outcome. Any other kind is dropped and counted: undefined.
+ * The counter table a TRAFFIC value adds to, by `kind`: `bytes` (default), `tokens`, `requests`.
+ * Any other kind is dropped and counted: undefined.
  */
-export function resolveTrafficSeries(
-  store: GoldenSignalStore,
-  attributes: { kind?: unknown; direction?: unknown; outcome?: unknown } | undefined,
-  operation: string,
-  exchange: number,
-): CounterSeries | undefined {
-  const kind = attributes?.kind;
-  if (kind === undefined || kind === "bytes" || kind === "tokens") {
-    const direction = resolveDirection(store, attributes?.direction, "traffic");
-    const table = kind === "tokens" ? store.tokens : store.exchangeSize;
-    return table.get(operation, directionSlot(exchange, direction));
-  }
-  if (kind === "requests") {
-    const outcome = resolveOutcome(store, attributes?.outcome, "traffic");
-    return store.requests.get(operation, outcomeSlot(exchange, outcome));
-  }
+export function resolveTrafficTable(store: GoldenSignalStore, kind: unknown): MetricTable | undefined {
+  if (kind === undefined || kind === "bytes") return store.exchangeSize;
+  if (kind === "tokens") return store.tokens;
+  if (kind === "requests") return store.requests;
   store.drop("invalid_attribute", "traffic", "TRAFFIC kind must be bytes, tokens or requests; value dropped");
   return undefined;
+}
+
+/**
+ * The slot of a TRAFFIC value in `table` (from {@link resolveTrafficTable}): by `direction` for
+ * bytes and tokens, by `outcome` for requests.
+ */
+export function resolveTrafficSlot(
+  store: GoldenSignalStore,
+  table: MetricTable,
+  attributes: { direction?: unknown; outcome?: unknown } | undefined,
+  exchange: number,
+): number {
+  if (table === store.requests)
+    return outcomeSlot(exchange, resolveOutcome(store, attributes?.outcome, "traffic"));
+  return directionSlot(exchange, resolveDirection(store, attributes?.direction, "traffic"));
 }
 
 function closedSet(

@@ -1,12 +1,16 @@
+import { performance } from "node:perf_hooks";
 import {
   type Context,
-  type ContextManager,
   INVALID_SPAN_CONTEXT,
   type Span,
+  type SpanContext,
+  SpanKind,
+  type SpanOptions,
   SpanStatusCode,
   type Tracer,
   trace as traceApi,
 } from "@opentelemetry/api";
+import { ATTR_ERROR_TYPE, ATTR_EXCEPTION_TYPE } from "@opentelemetry/semantic-conventions";
 import { describeError } from "../privacy/describe-error.js";
 import { scrubValue } from "../privacy/scrub-value.js";
 import { type GoldenSignal, GoldenSignals } from "../signals/golden-signals.js";
@@ -25,27 +29,53 @@ import {
   resolveFreeText,
   resolveOutcome,
   resolveResource,
-  resolveTrafficSeries,
+  resolveTrafficSlot,
+  resolveTrafficTable,
 } from "./attribute-resolver.js";
-import type { GoldenSignalStore } from "./golden-signal-store.js";
-import { OPERATION_SCOPE_KEY, OperationScope } from "./operation-scope.js";
-import type { SignalAttributes, TraceOptions } from "./signal-attributes.js";
+import type { GoldenSignalStore, StoreMetricSource } from "./golden-signal-store.js";
+import { ContextFrame, exemplarEligible, type OperationContextManager } from "./operation-context-manager.js";
+import { OperationScope } from "./operation-scope.js";
+import type { CapturedContext, OpenOperation } from "./recorder.js";
+import type {
+  ExchangeAttributes,
+  ExemplarFilter,
+  SignalAttributes,
+  TraceOptions,
+} from "./signal-attributes.js";
 import { createSignalHandle, type SignalHandle } from "./signal-handle.js";
+import { withSpan } from "./span-frame.js";
 
 const SIGNAL_NAMES: ReadonlySet<string> = new Set(Object.values(GoldenSignals));
 
 /** The span `trace()` hands `fn` when tracing is off or the collector is disabled. */
 export const NON_RECORDING_SPAN: Span = traceApi.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
+// Span options of trace(), one frozen object per kind: no object per call. The exchange is set
+// with `setAttribute` after the start instead of `options.attributes`: the SDK sanitizes an
+// attributes option twice and copies it (~300-500 ns measured here, bench/trace.bench.ts), where
+// one known string attribute needs none of it. Samplers and `onStart` processors do not see it.
+const SPAN_OPTIONS: readonly SpanOptions[] = [
+  SpanKind.INTERNAL,
+  SpanKind.SERVER,
+  SpanKind.CLIENT,
+  SpanKind.PRODUCER,
+  SpanKind.CONSUMER,
+].map((kind) => Object.freeze({ kind }));
+
 /** Parts of a {@link SignalRecorder}. */
 export interface SignalRecorderOptions {
   readonly store: GoldenSignalStore;
-  /** Carries the operation scope and the span across async calls. */
-  readonly contextManager: ContextManager;
+  /** Carries the OpenTelemetry context and the operation in flight across async calls. */
+  readonly contextManager: OperationContextManager;
   /** Tracer of `trace()` spans; undefined with tracing off (no span is started). */
   readonly tracer: Tracer | undefined;
   /** Every call is a no-op. */
   readonly disabled: boolean;
+  /**
+   * Which measurements may carry an exemplar (OpenTelemetry's exemplar filter); only used when
+   * the store keeps exemplars. @default "trace_based"
+   */
+  readonly exemplarFilter?: ExemplarFilter;
 }
 
 /**
@@ -55,15 +85,24 @@ export interface SignalRecorderOptions {
  */
 export class SignalRecorder {
   private readonly store: GoldenSignalStore;
-  private readonly contextManager: ContextManager;
+  private readonly contextManager: OperationContextManager;
   private readonly tracer: Tracer | undefined;
   private readonly disabled: boolean;
+  /** Exemplars only from sampled spans (`trace_based`), or from any valid span (`always_on`). */
+  private readonly sampledOnly: boolean;
+  /** The filter lets some measurements through and the store keeps exemplars. */
+  private readonly exemplars: boolean;
+  private lastName: string | undefined;
+  private lastOperation = "";
 
   constructor(options: SignalRecorderOptions) {
     this.store = options.store;
     this.contextManager = options.contextManager;
     this.tracer = options.tracer;
     this.disabled = options.disabled;
+    const filter = options.exemplarFilter ?? "trace_based";
+    this.sampledOnly = filter !== "always_on";
+    this.exemplars = filter !== "always_off" && options.store.latency.exemplars !== undefined;
   }
 
   /** See `TelemetryCollector.recordSignal`. */
@@ -102,7 +141,35 @@ export class SignalRecorder {
 
   /** See `TelemetryCollector.series`. */
   series(signal: GoldenSignal, attributes?: SignalAttributes): SignalHandle {
-    return createSignalHandle(this.store, signal, attributes, this.disabled);
+    return createSignalHandle(
+      this.store,
+      signal,
+      attributes,
+      this.disabled,
+      this.exemplars ? { sampledOnly: this.sampledOnly } : undefined,
+    );
+  }
+
+  /** See `Recorder.capture`. */
+  capture(): CapturedContext {
+    return this.contextManager.capture();
+  }
+
+  /** See `Recorder.enter`. */
+  enter<T>(captured: CapturedContext, fn: () => T): T {
+    const frame =
+      captured instanceof ContextFrame
+        ? captured
+        : new ContextFrame(
+            captured.context,
+            captured.operation instanceof OperationScope ? captured.operation : undefined,
+          );
+    return this.contextManager.run(frame, fn);
+  }
+
+  /** See `Recorder.enterOutsideOperation`. */
+  enterOutsideOperation<T>(context: Context, fn: () => T): T {
+    return this.contextManager.run(new ContextFrame(context, undefined), fn);
   }
 
   /** See `TelemetryCollector.trace`. */
@@ -112,100 +179,201 @@ export class SignalRecorder {
       throw new TypeError(`zoran-telemetrie: trace(name, fn) needs a function, got ${typeof fn}`);
     }
     if (this.disabled) return fn(NON_RECORDING_SPAN);
-    let scope: OperationScope;
-    let span: Span;
-    let context: Context;
-    try {
-      const parent = this.contextManager.active();
-      const parentScope = parent.getValue(OPERATION_SCOPE_KEY) as OperationScope | undefined;
-      let exchange =
-        options?.exchange === undefined
-          ? (parentScope?.exchangeIndex ?? EXCHANGE_NONE)
-          : exchangeIndex(options.exchange);
-      if (exchange < 0) {
-        this.store.drop("invalid_attribute", "trace", "exchange must be ai_ai, ai_human or none");
-        exchange = EXCHANGE_NONE;
-      }
-      const operation = this.operationName(name);
-      scope = new OperationScope(operation, exchange, performance.now());
-      context = parent.setValue(OPERATION_SCOPE_KEY, scope);
-      if (this.tracer !== undefined) {
-        span = this.tracer.startSpan(
-          operation,
-          exchange === EXCHANGE_NONE
-            ? { kind: options?.kind }
-            : { kind: options?.kind, attributes: { "zoran.exchange": EXCHANGES[exchange]! } },
-          parent,
-        );
-        context = traceApi.setSpan(context, span);
-      } else {
-        span = NON_RECORDING_SPAN;
-      }
-    } catch (error) {
-      this.store.drop("internal_error", "trace", describeError(error));
-      return fn(NON_RECORDING_SPAN);
-    }
+    const frame = this.open(name, options);
+    if (frame === undefined) return fn(NON_RECORDING_SPAN);
+    const scope = frame.operation!;
 
     let result: T;
     try {
-      result = this.contextManager.with(context, fn, undefined, span);
+      result = this.contextManager.run(frame, fn, scope.span ?? NON_RECORDING_SPAN);
     } catch (error) {
-      this.finish(scope, span, error, true);
+      this.finish(scope, error, true);
       throw error;
     }
     if (isThenable(result)) {
       return result.then(
         (value) => {
-          this.finish(scope, span, undefined, false);
+          this.finish(scope, undefined, false);
           return value;
         },
         (error: unknown) => {
-          this.finish(scope, span, error, true);
+          this.finish(scope, error, true);
           throw error;
         },
       ) as T;
     }
-    this.finish(scope, span, undefined, false);
+    this.finish(scope, undefined, false);
     return result;
   }
 
-  /** Counts the operation once, at its end: one request, one latency, its error share. */
-  private finish(scope: OperationScope, span: Span, error: unknown, threw: boolean): void {
+  /**
+   * Starts an operation whose end is decided elsewhere (an SDK call that ends when its body is
+   * parsed or its stream consumed): what `trace()` does around `fn`, without a function or a
+   * promise. Run its work with `enter(operation.captured, ...)`; `end()` counts it once (later
+   * calls do nothing), a failure as a `crash` (the error's type on the span). Undefined when
+   * disabled.
+   */
+  startOperation(name: string, options?: TraceOptions): OpenOperation | undefined {
+    if (this.disabled) return undefined;
+    const frame = this.open(name, options);
+    if (frame === undefined) return undefined;
+    const scope = frame.operation!;
+    let ended = false;
+    return {
+      captured: frame,
+      context: frame.context,
+      span: scope.span ?? NON_RECORDING_SPAN,
+      end: (failure) => {
+        if (ended) return;
+        ended = true;
+        this.finish(scope, failure?.error, failure !== undefined);
+      },
+    };
+  }
+
+  /**
+   * Counts one model refusal in `zoran_refusals_total`. Inside `trace()` it is the operation's
+   * (its name and exchange kind); outside, `attributes.operation` / `attributes.exchange`.
+   */
+  recordRefusal(attributes?: ExchangeAttributes): void {
+    if (this.disabled) return;
     try {
-      const latency =
-        scope.latencySeconds >= 0 ? scope.latencySeconds : (performance.now() - scope.startMs) / 1000;
+      const scope = this.contextManager.frame()?.operation;
+      const store = this.store;
+      const operation =
+        scope?.operation ?? resolveFreeText(store, attributes?.operation, "refusals", "operation");
+      const exchange = scope?.exchangeIndex ?? resolveExchange(store, attributes?.exchange, "refusals");
+      store.refusals.add(store.refusals.seriesOf(operation, exchange), 1);
+    } catch (error) {
+      this.store.drop("internal_error", "refusals", describeError(error));
+    }
+  }
+
+  /**
+   * Observes the time to the first text or tool-call delta of a streamed AI call, in seconds, in
+   * `zoran_time_to_first_token_seconds` (operation and exchange as {@link recordRefusal}).
+   */
+  recordTimeToFirstToken(seconds: number, attributes?: ExchangeAttributes): void {
+    if (this.disabled) return;
+    if (!(typeof seconds === "number" && seconds >= 0 && seconds < Number.POSITIVE_INFINITY)) {
+      this.store.drop(
+        "invalid_value",
+        "time_to_first_token",
+        "time to first token must be finite seconds >= 0",
+      );
+      return;
+    }
+    try {
+      const scope = this.contextManager.frame()?.operation;
+      const store = this.store;
+      const operation =
+        scope?.operation ?? resolveFreeText(store, attributes?.operation, "time_to_first_token", "operation");
+      const exchange =
+        scope?.exchangeIndex ?? resolveExchange(store, attributes?.exchange, "time_to_first_token");
+      const table = store.timeToFirstToken;
+      table.observe(table.seriesOf(operation, exchange), seconds);
+    } catch (error) {
+      this.store.drop("internal_error", "time_to_first_token", describeError(error));
+    }
+  }
+
+  /** See `Recorder.addMetricSource`. */
+  addMetricSource(source: StoreMetricSource): void {
+    this.store.addMetricSource(source);
+  }
+
+  /** The frame of a new operation (its scope and span), or undefined when it cannot be made (reported). */
+  private open(name: string, options: TraceOptions | undefined): ContextFrame | undefined {
+    try {
+      const parentFrame = this.contextManager.frame();
+      let exchange: number;
+      if (options?.exchange === undefined) {
+        exchange = parentFrame?.operation?.exchangeIndex ?? EXCHANGE_NONE;
+      } else {
+        exchange = exchangeIndex(options.exchange);
+        if (exchange < 0) {
+          this.store.drop("invalid_attribute", "trace", "exchange must be ai_ai, ai_human or none");
+          exchange = EXCHANGE_NONE;
+        }
+      }
+      const operation = this.operationName(name);
+      const tracer = this.tracer;
+      const parent = this.contextManager.parentContext(parentFrame);
+      if (tracer === undefined) {
+        return new ContextFrame(
+          parent,
+          new OperationScope(operation, exchange, performance.now(), undefined),
+        );
+      }
+      const span = tracer.startSpan(operation, SPAN_OPTIONS[options?.kind ?? 0] ?? SPAN_OPTIONS[0], parent);
+      if (exchange !== EXCHANGE_NONE) span.setAttribute("zoran.exchange", EXCHANGES[exchange]!);
+      // A recording SDK span measures its own duration: its `duration` is the latency.
+      const timed = span.isRecording() && "duration" in span;
+      const scope = new OperationScope(operation, exchange, timed ? Number.NaN : performance.now(), span);
+      return new ContextFrame(withSpan(parent, span), scope);
+    } catch (error) {
+      this.store.drop("internal_error", "trace", describeError(error));
+      return undefined;
+    }
+  }
+
+  /** Counts the operation once, at its end: one request, one latency, its error share. */
+  private finish(scope: OperationScope, error: unknown, threw: boolean): void {
+    try {
       let share = scope.errorShare > 0 ? scope.errorShare : 0;
-      let errorType = scope.errorTypeIndex;
+      let errorType = scope.errorType;
       if (threw) {
         share = 1;
         errorType = ERROR_TYPE_CRASH;
       }
-      const outcome = share > 0 ? OUTCOME_ERROR : 0;
-      const slot = outcomeSlot(scope.exchangeIndex, outcome);
-      this.store.latency.get(scope.operation, slot).record(latency);
-      this.store.requests.get(scope.operation, slot).add(1);
-      if (share > 0)
-        this.store.errors.get(scope.operation, errorTypeSlot(scope.exchangeIndex, errorType)).add(share);
-      if (span !== NON_RECORDING_SPAN) {
+      const span = scope.span;
+      let spanContext: SpanContext | undefined;
+      if (span !== undefined) {
         if (threw) {
           // The exception's type only: its message and stack may hold the user's content.
           const type = errorTypeName(error);
-          span.setAttribute("error.type", type);
-          span.addEvent("exception", { "exception.type": type });
+          span.setAttribute(ATTR_ERROR_TYPE, type);
+          span.addEvent("exception", { [ATTR_EXCEPTION_TYPE]: type });
           span.setStatus({ code: SpanStatusCode.ERROR });
         } else if (share > 0) {
-          span.setAttribute("error.type", ERROR_TYPES[errorType]!);
+          span.setAttribute(ATTR_ERROR_TYPE, ERROR_TYPES[errorType]!);
           span.setStatus({ code: SpanStatusCode.ERROR });
         }
         span.end();
+        if (this.exemplars) spanContext = this.eligible(span.spanContext());
+      }
+      let latency = scope.latencySeconds;
+      if (latency < 0) {
+        latency = Number.isNaN(scope.startMs)
+          ? spanSeconds(span!)
+          : (performance.now() - scope.startMs) / 1000;
+      }
+      const store = this.store;
+      const operation = scope.operation;
+      const slot = outcomeSlot(scope.exchangeIndex, share > 0 ? OUTCOME_ERROR : 0);
+      const latencySeries = store.latency.seriesOf(operation, slot);
+      const bucket = store.latency.observe(latencySeries, latency);
+      const requestSeries = store.requests.seriesOf(operation, slot);
+      store.requests.add(requestSeries, 1);
+      let errorSeries = -1;
+      if (share > 0) {
+        errorSeries = store.errors.seriesOf(operation, errorTypeSlot(scope.exchangeIndex, errorType));
+        store.errors.add(errorSeries, share);
+      }
+      if (spanContext !== undefined) {
+        const { traceId, spanId } = spanContext;
+        store.latency.exemplars!.offer(latencySeries, bucket, latency, traceId, spanId);
+        store.requests.exemplars!.offer(requestSeries, 0, 1, traceId, spanId);
+        if (errorSeries >= 0) store.errors.exemplars!.offer(errorSeries, 0, share, traceId, spanId);
       }
     } catch (failure) {
       this.store.drop("internal_error", "trace", describeError(failure));
     }
   }
 
-  private activeScope(): OperationScope | undefined {
-    return this.contextManager.active().getValue(OPERATION_SCOPE_KEY) as OperationScope | undefined;
+  /** `spanContext` when the exemplar filter lets its measurements carry an exemplar. */
+  private eligible(spanContext: SpanContext): SpanContext | undefined {
+    return exemplarEligible(spanContext, this.sampledOnly) ? spanContext : undefined;
   }
 
   private recordLatency(value: number, attributes: SignalAttributes | undefined): void {
@@ -213,15 +381,25 @@ export class SignalRecorder {
       this.store.drop("invalid_value", "latency", "LATENCY must be a finite number of seconds >= 0");
       return;
     }
-    const scope = this.activeScope();
+    const frame = this.contextManager.frame();
+    const scope = frame?.operation;
     if (scope !== undefined) {
       scope.latencySeconds = value;
       return;
     }
-    const operation = resolveFreeText(this.store, attributes?.operation, "latency", "operation");
-    const exchange = resolveExchange(this.store, attributes?.exchange, "latency");
-    const outcome = resolveOutcome(this.store, attributes?.outcome, "latency");
-    this.store.latency.get(operation, outcomeSlot(exchange, outcome)).record(value);
+    const store = this.store;
+    const operation = resolveFreeText(store, attributes?.operation, "latency", "operation");
+    const exchange = resolveExchange(store, attributes?.exchange, "latency");
+    const outcome = resolveOutcome(store, attributes?.outcome, "latency");
+    const table = store.latency;
+    const series = table.seriesOf(operation, outcomeSlot(exchange, outcome));
+    const bucket = table.observe(series, value);
+    // With no context entered at all (no span anywhere), this is one comparison.
+    if (this.exemplars && frame !== undefined) {
+      const spanContext = frame.exemplarSpan(this.sampledOnly);
+      if (spanContext !== null)
+        table.exemplars!.offer(series, bucket, value, spanContext.traceId, spanContext.spanId);
+    }
   }
 
   private recordErrorRate(value: number, attributes: SignalAttributes | undefined): void {
@@ -229,18 +407,35 @@ export class SignalRecorder {
       this.store.drop("invalid_value", "error_rate", "ERROR_RATE must be a number in [0, 1]");
       return;
     }
-    const errorType = resolveErrorType(this.store, attributes?.error_type, "error_rate");
-    const scope = this.activeScope();
+    const store = this.store;
+    const errorType = resolveErrorType(store, attributes?.error_type, "error_rate");
+    const frame = this.contextManager.frame();
+    const scope = frame?.operation;
     if (scope !== undefined) {
       scope.errorShare = value;
-      scope.errorTypeIndex = errorType;
+      scope.errorType = errorType;
       return;
     }
-    const operation = resolveFreeText(this.store, attributes?.operation, "error_rate", "operation");
-    const exchange = resolveExchange(this.store, attributes?.exchange, "error_rate");
-    const outcome = value > 0 ? OUTCOME_ERROR : 0;
-    this.store.requests.get(operation, outcomeSlot(exchange, outcome)).add(1);
-    if (value > 0) this.store.errors.get(operation, errorTypeSlot(exchange, errorType)).add(value);
+    const operation = resolveFreeText(store, attributes?.operation, "error_rate", "operation");
+    const exchange = resolveExchange(store, attributes?.exchange, "error_rate");
+    const requestSeries = store.requests.seriesOf(
+      operation,
+      outcomeSlot(exchange, value > 0 ? OUTCOME_ERROR : 0),
+    );
+    store.requests.add(requestSeries, 1);
+    let errorSeries = -1;
+    if (value > 0) {
+      errorSeries = store.errors.seriesOf(operation, errorTypeSlot(exchange, errorType));
+      store.errors.add(errorSeries, value);
+    }
+    if (this.exemplars && frame !== undefined) {
+      const spanContext = frame.exemplarSpan(this.sampledOnly);
+      if (spanContext !== null) {
+        const { traceId, spanId } = spanContext;
+        store.requests.exemplars!.offer(requestSeries, 0, 1, traceId, spanId);
+        if (errorSeries >= 0) store.errors.exemplars!.offer(errorSeries, 0, value, traceId, spanId);
+      }
+    }
   }
 
   private recordTraffic(value: number, attributes: SignalAttributes | undefined): void {
@@ -248,11 +443,31 @@ export class SignalRecorder {
       this.store.drop("invalid_value", "traffic", "TRAFFIC must be a finite count >= 0");
       return;
     }
-    const scope = this.activeScope();
-    const operation =
-      scope?.operation ?? resolveFreeText(this.store, attributes?.operation, "traffic", "operation");
-    const exchange = scope?.exchangeIndex ?? resolveExchange(this.store, attributes?.exchange, "traffic");
-    resolveTrafficSeries(this.store, attributes, operation, exchange)?.add(value);
+    const store = this.store;
+    const frame = this.contextManager.frame();
+    const scope = frame?.operation;
+    let operation: string;
+    let exchange: number;
+    if (scope !== undefined) {
+      operation = scope.operation;
+      exchange = scope.exchangeIndex;
+    } else {
+      operation = resolveFreeText(store, attributes?.operation, "traffic", "operation");
+      exchange = resolveExchange(store, attributes?.exchange, "traffic");
+    }
+    const table = resolveTrafficTable(store, attributes?.kind);
+    if (table === undefined) return;
+    const series = table.seriesOf(operation, resolveTrafficSlot(store, table, attributes, exchange));
+    table.add(series, value);
+    if (table === store.requests && this.exemplars) {
+      const span = scope?.span;
+      const spanContext =
+        span !== undefined
+          ? this.eligible(span.spanContext())
+          : (frame?.exemplarSpan(this.sampledOnly) ?? undefined);
+      if (spanContext !== undefined)
+        table.exemplars!.offer(series, 0, value, spanContext.traceId, spanContext.spanId);
+    }
   }
 
   private recordSaturation(value: number, attributes: SignalAttributes | undefined): void {
@@ -260,17 +475,32 @@ export class SignalRecorder {
       this.store.drop("invalid_value", "saturation", "SATURATION must be a ratio in [0, 1]");
       return;
     }
-    this.store.saturation.get(resolveResource(this.store, attributes?.resource), 0).set(value);
+    const table = this.store.saturation;
+    table.set(table.seriesOf(resolveResource(this.store, attributes?.resource), 0), value);
   }
 
-  /** Scrubbed span/operation name, through the latency table's own raw-to-scrubbed cache. */
+  /**
+   * Scrubbed span/operation name, through the latency table's own raw-to-scrubbed cache; the
+   * last one is remembered (a loop of one operation skips the Map lookup, ~7 ns).
+   */
   private operationName(name: unknown): string {
+    if (name === this.lastName) return this.lastOperation;
     if (typeof name !== "string") {
       this.store.drop("invalid_attribute", "trace", "trace() name must be a string");
       return resolveFreeText(this.store, undefined, "trace", "name");
     }
-    return this.store.latency.scrubbed(name);
+    const operation = this.store.latency.scrubbed(name);
+    this.lastName = name;
+    this.lastOperation = operation;
+    return operation;
   }
+}
+
+/** An ended SDK span's own duration, in seconds. */
+function spanSeconds(span: Span): number {
+  const duration = (span as unknown as { duration?: readonly [number, number] }).duration;
+  if (duration === undefined || !(duration[0] >= 0)) return 0;
+  return duration[0] + duration[1] / 1e9;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -1,3 +1,5 @@
+import type { MetricDefinition } from "./metric-definitions.js";
+
 /**
  * The OpenTelemetry GenAI semantic-convention client metrics that `exchange()` emits beside the
  * golden signals. Names are the semantic conventions', kept here beside
@@ -27,3 +29,28 @@ export const GEN_AI_TOKEN_BOUNDS: readonly number[] = Object.freeze([
 export const GEN_AI_FIRST_CHUNK_BOUNDS_SECONDS: readonly number[] = Object.freeze([
   0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
 ]);
+
+/**
+ * Provider attempts of AI exchanges: 1 per exchange without retries, one more per retry the
+ * instrumentation saw (SDK retries of `collector.instrument()` clients, AI SDK retries). An
+ * exchange is one request in `zoran_requests_total` however many attempts it took, so
+ * `zoran_attempts_total - zoran_requests_total` is the retries.
+ */
+export const ATTEMPTS_METRIC: MetricDefinition = Object.freeze({
+  name: "zoran.attempts",
+  promName: "zoran_attempts_total",
+  kind: "counter",
+  unit: "",
+  description: "Provider attempts of AI exchanges, retries included.",
+  labels: Object.freeze(["operation", "exchange"]),
+});
+
+/** Input tokens read from the provider's prompt cache: a part of `zoran_tokens_total{direction="input"}`. */
+export const CACHED_TOKENS_METRIC: MetricDefinition = Object.freeze({
+  name: "zoran.cached_tokens",
+  promName: "zoran_cached_tokens_total",
+  kind: "counter",
+  unit: "{token}",
+  description: "Input tokens of AI exchanges read from the provider's prompt cache.",
+  labels: Object.freeze(["operation", "exchange"]),
+});

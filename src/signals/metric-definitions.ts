@@ -167,6 +167,22 @@ export const CLUSTER_WORKER_EXITS_METRIC: MetricDefinition = Object.freeze({
   labels: Object.freeze(["final_report"]),
 });
 
+/**
+ * Self-metric of the Prometheus exposition: distinct changes the serializer made so that the page
+ * parses, by `kind` (`family_clash`: a metric left out because its name clashes with an earlier
+ * family; `reserved_label`: an attribute renamed `exported_<name>`; `label_clash`: attributes
+ * joined into one label; `duplicate_series`: a repeated series left out; `native_histogram`: a
+ * native histogram left out). Each cause counts once, however many scrapes meet it.
+ */
+export const EXPOSITION_CONFLICTS_METRIC: MetricDefinition = Object.freeze({
+  name: "zoran.telemetry.exposition.conflicts",
+  promName: "zoran_telemetry_exposition_conflicts_total",
+  kind: "counter",
+  unit: "",
+  description: "Distinct changes the Prometheus serializer made so that the page parses, by kind.",
+  labels: Object.freeze(["kind"]),
+});
+
 /** The golden-signal metrics, in the order they are exported. */
 export const GOLDEN_SIGNAL_METRICS: readonly MetricDefinition[] = Object.freeze([
   LATENCY_METRIC,
@@ -184,6 +200,7 @@ export const SELF_METRICS: readonly MetricDefinition[] = Object.freeze([
   EXPORT_FAILURES_METRIC,
   SPANS_DROPPED_METRIC,
   CLUSTER_WORKER_EXITS_METRIC,
+  EXPOSITION_CONFLICTS_METRIC,
 ]);
 
 /**

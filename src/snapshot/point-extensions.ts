@@ -28,9 +28,22 @@ export interface NativeHistogram extends ExponentialHistogram {
 /**
  * Extra properties of a data point:
  * - `exemplars`: histograms, one slot per bucket index (`counts.length` long, sparse); counters,
- *   one slot (the newest exemplar).
+ *   one slot. Absent when the series has none.
  * - `native`: on a latency histogram point with `nativeHistograms: true`, the same observations
  *   as an exponential histogram (the classic buckets stay for scrapers that do not ask for it).
+ *
+ * Notes from the recording kernel (turn 2, issue 17), for readers of these properties:
+ * - Each slot holds a reservoir-sampled exemplar of the current collection period (every
+ *   measurement of the period equally likely), not necessarily the newest; it stays until a later
+ *   measurement replaces it, so consecutive scrapes may repeat it. Exemplars come from the
+ *   `trace()` span, or the active span for `recordSignal()` (filter `OTEL_METRICS_EXEMPLAR_FILTER`:
+ *   `trace_based` by default); a measurement with no span carries none, so `traceId`/`spanId` are
+ *   always set. Latency exemplars are on `zoran.latency`; counter ones on `zoran.requests` (value 1,
+ *   or the TRAFFIC `requests` count) and `zoran.errors` (the error share).
+ * - `native.positive.offset` follows OpenTelemetry: bucket index i counts values in
+ *   (2^(i/2^scale), 2^((i+1)/2^scale)]; Prometheus' bucket keys are i + 1. `scale` is at most 8
+ *   (Prometheus' largest schema) and lowered so that at most 160 buckets are populated; there are
+ *   no negative buckets (latency >= 0); `zeroThreshold` is 2^-128.
  */
 export interface PointExtensions {
   readonly exemplars?: readonly (Exemplar | undefined)[];

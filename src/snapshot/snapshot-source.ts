@@ -1,6 +1,13 @@
 import type { DiagLogger } from "@opentelemetry/api";
-import { type MetricProducer, MetricReader, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import {
+  type CollectionResult,
+  type MetricProducer,
+  MetricReader,
+  type ResourceMetrics,
+} from "@opentelemetry/sdk-metrics";
 import { describeError } from "../privacy/describe-error.js";
+import type { GoldenSignalStore } from "../recording/golden-signal-store.js";
+import { goldenSignalProducer } from "./golden-signal-metrics.js";
 
 /**
  * Merges other processes' snapshots into this one's (a cluster primary's aggregator). Typed here
@@ -12,8 +19,8 @@ export interface SnapshotMerge {
 
 /** Parts of a {@link SnapshotSource}. */
 export interface SnapshotSourceOptions {
-  /** The golden-signal store, read as an OpenTelemetry `MetricProducer`. */
-  readonly store: MetricProducer;
+  /** The golden-signal store, read as an OpenTelemetry `MetricProducer` (see `goldenSignalMetrics`). */
+  readonly store: GoldenSignalStore;
   /** Most series per SDK instrument (the cardinality limit of the application's instruments). */
   readonly cardinalityLimit: number;
   /** When this process is a cluster primary: its workers' snapshots, merged into each one. */
@@ -23,8 +30,33 @@ export interface SnapshotSourceOptions {
 
 /** Reads the SDK's instruments and the store on demand; registered with the `MeterProvider`. */
 class SnapshotReader extends MetricReader {
+  /** True once a `MeterProvider` has bound this reader. */
+  bound = false;
+  protected override onInitialized(): void {
+    this.bound = true;
+  }
   protected override async onShutdown(): Promise<void> {}
   protected override async onForceFlush(): Promise<void> {}
+}
+
+/**
+ * The reader the application's own `MeterProvider` binds. When the application shuts its SDK
+ * down first, the reader takes one last collection on the way out (the provider still answers
+ * inside `onShutdown`, as it does for its own periodic readers) and keeps serving it: those
+ * cumulative totals stay in the collector's later exports instead of vanishing.
+ */
+class ApplicationReader extends SnapshotReader {
+  private last: CollectionResult | undefined;
+
+  override collect(): Promise<CollectionResult> {
+    return this.last === undefined ? super.collect() : Promise.resolve(this.last);
+  }
+
+  protected override async onShutdown(): Promise<void> {
+    if (!this.bound) return;
+    const final = await super.collect().catch(() => undefined);
+    if (final !== undefined) this.last = { resourceMetrics: final.resourceMetrics, errors: [] };
+  }
 }
 
 /**
@@ -36,22 +68,40 @@ class SnapshotReader extends MetricReader {
 export class SnapshotSource {
   /** Give it to the `MeterProvider`'s readers: it is how the SDK instruments are read. */
   readonly reader: MetricReader;
+  /**
+   * A second reader, for the application's own `MeterProvider` (its SDK's, e.g. NodeSDK
+   * `metricReaders`): once bound, that provider's instruments are part of every collection.
+   */
+  readonly applicationReader: MetricReader & { readonly bound: boolean };
   private readonly store: MetricProducer;
   private readonly merge: SnapshotMerge | undefined;
   private readonly diag: DiagLogger;
 
   constructor(options: SnapshotSourceOptions) {
-    this.store = options.store;
+    this.store = goldenSignalProducer(options.store);
     this.merge = options.merge;
     this.diag = options.diag;
     this.reader = new SnapshotReader({
-      metricProducers: [options.store],
+      metricProducers: [this.store],
       cardinalitySelector: () => options.cardinalityLimit,
     });
+    this.applicationReader = new ApplicationReader({ cardinalitySelector: () => options.cardinalityLimit });
   }
 
   /** A fresh cumulative snapshot of every metric. Never rejects for a broken SDK instrument. */
   async collect(): Promise<ResourceMetrics> {
+    return this.collectWith(true);
+  }
+
+  /**
+   * The same snapshot without the application's `MeterProvider` (what the collector hands the
+   * application's own metric readers as a `MetricProducer`, so its instruments are not sent twice).
+   */
+  collectWithoutApplication(): Promise<ResourceMetrics> {
+    return this.collectWith(false);
+  }
+
+  private async collectWith(application: boolean): Promise<ResourceMetrics> {
     let own: ResourceMetrics;
     try {
       const { resourceMetrics, errors } = await this.reader.collect();
@@ -63,6 +113,22 @@ export class SnapshotSource {
       this.diag.debug(`zoran-telemetrie: SDK collection unavailable (${describeError(error)}); store only`);
       own = (await this.store.collect()).resourceMetrics;
     }
+    if (application && this.applicationReader.bound) own = await this.withApplication(own);
     return this.merge === undefined ? own : this.merge.collect(own);
+  }
+
+  /** `own` with the application provider's scopes appended (under the collector's resource). */
+  private async withApplication(own: ResourceMetrics): Promise<ResourceMetrics> {
+    try {
+      const { resourceMetrics, errors } = await this.applicationReader.collect();
+      for (const error of errors)
+        this.diag.warn(
+          `zoran-telemetrie: collection error in the application's SDK: ${describeError(error)}`,
+        );
+      return { resource: own.resource, scopeMetrics: [...own.scopeMetrics, ...resourceMetrics.scopeMetrics] };
+    } catch (error) {
+      this.diag.debug(`zoran-telemetrie: application SDK collection unavailable (${describeError(error)})`);
+      return own;
+    }
   }
 }

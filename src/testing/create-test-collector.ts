@@ -1,4 +1,4 @@
-import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
 import type { TelemetryCollectorOptions } from "../collector/collector-options.js";
 import { TelemetryCollector } from "../collector/telemetry-collector.js";
 import { RUN_PERIODIC, TEST_HOOKS, type TestHooks } from "../collector/test-hooks.js";
@@ -42,7 +42,7 @@ export async function createTestCollector(options: TelemetryCollectorOptions = {
     runtimeMetrics: false,
     window: {},
     ...options,
-    spanProcessors: [...(options.spanProcessors ?? []), new SimpleSpanProcessor(spans)],
+    spanProcessors: [...(options.spanProcessors ?? []), new SimpleSpanProcessor({ exporter: spans })],
     [TEST_HOOKS]: hooks,
   } as TelemetryCollectorOptions);
   await collector.start();

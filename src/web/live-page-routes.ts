@@ -3,9 +3,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { diag } from "@opentelemetry/api";
+import type { DiagLogger } from "@opentelemetry/api";
 import type { AlertState } from "../alerting/alert-state.js";
+import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
 import type { RouteHandler } from "../endpoint/route-handler.js";
+import { describeError } from "../privacy/describe-error.js";
 import type { WindowStore } from "../window/window-store.js";
 import { LivePointCache } from "./live-point-cache.js";
 import { buildLiveSnapshot, type LiveFilter, type LiveSnapshot } from "./live-snapshot.js";
@@ -33,6 +35,8 @@ export interface LivePageOptions {
   readonly maxOperations?: number;
   /** Clock in epoch milliseconds; inject one in tests. @default Date.now */
   readonly clock?: () => number;
+  /** Where failures are reported. @default the loud default logger (`createTelemetryLogger`) */
+  readonly diag?: DiagLogger;
 }
 
 /**
@@ -80,6 +84,7 @@ const MAX_CACHED_SNAPSHOTS = 16;
 export function createLivePageRoutes(options: LivePageOptions): Map<string, RouteHandler> {
   const refreshMs = options.refreshMs ?? 2_000;
   const clock = options.clock ?? Date.now;
+  const diag = options.diag ?? createTelemetryLogger();
   // Read from the store on the first request, where a failure answers 500 instead of throwing
   // into the collector's constructor.
   const historyMs = () =>
@@ -123,7 +128,7 @@ export function createLivePageRoutes(options: LivePageOptions): Map<string, Rout
     try {
       html ??= renderLivePage({ serviceName: options.serviceName, historyMs: historyMs() });
     } catch (error) {
-      diag.warn(`zoran-telemetrie live page: cannot render the page: ${describe(error)}`);
+      diag.warn(`zoran-telemetrie live page: cannot render the page: ${describeError(error)}`);
       send(request, response, 500, "text/plain; charset=utf-8", "live page unavailable\n", "no-store");
       return;
     }
@@ -146,7 +151,7 @@ export function createLivePageRoutes(options: LivePageOptions): Map<string, Rout
     try {
       body = snapshotBody(query);
     } catch (error) {
-      diag.warn(`zoran-telemetrie live page: cannot build the snapshot: ${describe(error)}`);
+      diag.warn(`zoran-telemetrie live page: cannot build the snapshot: ${describeError(error)}`);
       send(
         request,
         response,
@@ -176,7 +181,7 @@ export function createLivePageRoutes(options: LivePageOptions): Map<string, Rout
     [LIVE_PAGE_ASSETS.pageStyle]: { contentType: "text/css; charset=utf-8", file: "live-page.css" },
   };
   for (const [path, asset] of Object.entries(assets)) {
-    routes.set(`/${path}`, createAssetHandler(asset));
+    routes.set(`/${path}`, createAssetHandler(asset, diag));
   }
   return routes;
 }
@@ -214,7 +219,7 @@ export function parseSnapshotQuery(url: string): SnapshotQuery | string {
   };
 }
 
-function createAssetHandler(asset: Asset): RouteHandler {
+function createAssetHandler(asset: Asset, diag: DiagLogger): RouteHandler {
   let body: Promise<Buffer> | undefined;
   const source = "file" in asset ? join(assetsFolder(), asset.file) : asset.module;
   return async (request, response) => {
@@ -224,7 +229,7 @@ function createAssetHandler(asset: Asset): RouteHandler {
     } catch (error) {
       // Reported on every request until it is fixed: a broken install is worth the noise.
       body = undefined;
-      diag.warn(`zoran-telemetrie live page: cannot read ${source}: ${describe(error)}`);
+      diag.warn(`zoran-telemetrie live page: cannot read ${source}: ${describeError(error)}`);
       send(request, response, 500, "text/plain; charset=utf-8", "asset unavailable\n", "no-store");
     }
   };
@@ -269,8 +274,4 @@ function send(
     "Cache-Control": cacheControl,
   });
   response.end(request.method === "HEAD" ? undefined : body);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,3 +1,5 @@
+import type { TrafficKind } from "../signals/label-values.js";
+import type { SignalName, Statistic } from "../signals/signal-vocabulary.js";
 import type { LabelMatcher, LabelSet } from "./label-matcher.js";
 
 /** What a window query looks at and how it groups the answer. */
@@ -18,51 +20,17 @@ export interface WindowValue {
   readonly value: number;
 }
 
-/** The golden signals as alert rules and charts name them. */
-export type SignalName = "latency" | "errors" | "traffic" | "saturation";
-
-/**
- * How a signal is summed up over a window: latency quantiles `p50`/`p95`/`p99` (seconds), error
- * `ratio` (errors per request) or `rate` (per second), traffic `rate` (per second), saturation
- * `last`/`max` (0..1).
- */
-export type Statistic = "p50" | "p95" | "p99" | "ratio" | "rate" | "last" | "max";
-
-/** Every {@link Statistic}, for validation. */
-export const STATISTICS: readonly Statistic[] = Object.freeze([
-  "p50",
-  "p95",
-  "p99",
-  "ratio",
-  "rate",
-  "last",
-  "max",
-]);
-
-/** Every {@link SignalName}, for validation. */
-export const SIGNAL_NAMES: readonly SignalName[] = Object.freeze([
-  "latency",
-  "errors",
-  "traffic",
-  "saturation",
-]);
-
-/** The statistics each signal supports. */
-export const SIGNAL_STATISTICS: Readonly<Record<SignalName, readonly Statistic[]>> = Object.freeze({
-  latency: Object.freeze(["p50", "p95", "p99"] as Statistic[]),
-  errors: Object.freeze(["ratio", "rate"] as Statistic[]),
-  traffic: Object.freeze(["rate"] as Statistic[]),
-  saturation: Object.freeze(["last", "max"] as Statistic[]),
-});
-
-/** Quantile (0..1) behind each latency statistic. */
-export const STATISTIC_QUANTILES = Object.freeze({ p50: 0.5, p95: 0.95, p99: 0.99 } as const);
-
-/** The unit a traffic rate counts: requests, tokens, or bytes (`zoran.exchange.size`). */
-export type TrafficKind = "requests" | "tokens" | "bytes";
-
-/** Every {@link TrafficKind}, for validation. */
-export const TRAFFIC_RATE_KINDS: readonly TrafficKind[] = Object.freeze(["requests", "tokens", "bytes"]);
+export type { TrafficKind } from "../signals/label-values.js";
+/** Every traffic kind, for validation (the closed set of `signals/label-values.ts`). */
+export { TRAFFIC_KINDS as TRAFFIC_RATE_KINDS } from "../signals/label-values.js";
+// The vocabulary lives in signals/ (one place); re-exported for the window's callers.
+export type { SignalName, Statistic } from "../signals/signal-vocabulary.js";
+export {
+  SIGNAL_NAMES,
+  SIGNAL_STATISTICS,
+  STATISTIC_QUANTILES,
+  STATISTICS,
+} from "../signals/signal-vocabulary.js";
 
 /** A signal statistic to measure: what a rule or a chart names. */
 export interface SignalSelector {

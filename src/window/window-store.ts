@@ -13,6 +13,7 @@ import {
   TIME_TO_FIRST_TOKEN_METRIC,
   TOKENS_METRIC,
 } from "../signals/metric-definitions.js";
+import { TRAFFIC_KIND_METRICS } from "../signals/signal-vocabulary.js";
 import { histogramQuantile, histogramShareAbove } from "../snapshot/histogram-quantile.js";
 import { type LabelMatcher, type LabelSet, labelSetKey, matchesLabels, pickLabels } from "./label-matcher.js";
 import { type SlotLayout, SlotLog } from "./slot-log.js";
@@ -132,6 +133,7 @@ const COUNTER_METRICS: readonly MetricDefinition[] = [
   ERRORS_METRIC,
   TOKENS_METRIC,
   EXCHANGE_SIZE_METRIC,
+  // Kept for the live page's GenAI panels (queried there; issue 16).
   REFUSALS_METRIC,
 ];
 
@@ -144,12 +146,6 @@ const HISTOGRAM_METRICS: readonly MetricDefinition[] = [LATENCY_METRIC, TIME_TO_
  * long ones (fewer checkpoints, 16 bytes each).
  */
 const CHECKPOINT_EVERY = [16, 64] as const;
-
-const TRAFFIC_METRIC: Readonly<Record<TrafficKind, MetricDefinition>> = {
-  requests: REQUESTS_METRIC,
-  tokens: TOKENS_METRIC,
-  bytes: EXCHANGE_SIZE_METRIC,
-};
 
 /**
  * Per-interval deltas over collected cumulative snapshots: the short-term memory that alert
@@ -314,7 +310,7 @@ export class WindowStore {
 
   /** Traffic per second over the window: requests, tokens or bytes (all directions unless matched). */
   trafficRate(kind: TrafficKind, query: WindowQuery): WindowValue[] {
-    return this.counterRate(TRAFFIC_METRIC[kind], query);
+    return this.counterRate(TRAFFIC_KIND_METRICS[kind], query);
   }
 
   /**

@@ -142,9 +142,9 @@ describe("TelemetryCollector", () => {
   });
 
   it("creates a span per operation, nested under its parent, with the error type and no message", async () => {
-    const { InMemorySpanExporter, SimpleSpanProcessor } = await import("@opentelemetry/sdk-trace-base");
+    const { InMemorySpanExporter, SimpleSpanProcessor } = await import("@opentelemetry/sdk-trace");
     const exporter = new InMemorySpanExporter();
-    const collector = create({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const collector = create({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
     await collector
       .trace("outer", async (outerSpan) => {
         expect(traceApi.getSpan(collector.contextManager.active())).toBe(outerSpan);

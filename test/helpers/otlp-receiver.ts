@@ -15,7 +15,7 @@ export interface ReceivedPoint {
   readonly scope: string;
   readonly name: string;
   readonly unit: string;
-  readonly kind: "gauge" | "sum" | "histogram";
+  readonly kind: "gauge" | "sum" | "histogram" | "exponentialHistogram";
   /** 1 = delta, 2 = cumulative (OTLP enum); 0 for gauges. */
   readonly temporality: number;
   readonly isMonotonic: boolean;
@@ -31,6 +31,21 @@ export interface ReceivedPoint {
   readonly max?: number;
   readonly bucketCounts?: number[];
   readonly explicitBounds?: number[];
+  /** Exponential histograms. */
+  readonly scale?: number;
+  readonly zeroCount?: number;
+  readonly zeroThreshold?: number;
+  readonly positive?: { readonly offset: number; readonly bucketCounts: number[] };
+  /** Exemplars of the point (ids in hex, as OTLP JSON writes them). */
+  readonly exemplars?: ReceivedExemplar[];
+}
+
+/** One exemplar of a data point. */
+export interface ReceivedExemplar {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly value: number;
+  readonly timeUnixNano: bigint;
 }
 
 /** One span, flattened with its resource. */
@@ -211,8 +226,16 @@ function decodeMetricsJson(request: Json): ReceivedPoint[] {
       const scope = String((sm.scope as Json | undefined)?.name ?? "");
       for (const m of arr(sm.metrics)) {
         const base = { resource, scope, name: String(m.name), unit: String(m.unit ?? "") };
-        const data = (m.gauge ?? m.sum ?? m.histogram) as Json | undefined;
-        const kind = m.gauge ? "gauge" : m.sum ? "sum" : m.histogram ? "histogram" : undefined;
+        const data = (m.gauge ?? m.sum ?? m.histogram ?? m.exponentialHistogram) as Json | undefined;
+        const kind = m.gauge
+          ? "gauge"
+          : m.sum
+            ? "sum"
+            : m.histogram
+              ? "histogram"
+              : m.exponentialHistogram
+                ? "exponentialHistogram"
+                : undefined;
         if (!data || !kind) continue;
         for (const p of arr(data.dataPoints)) {
           const common = {
@@ -223,8 +246,25 @@ function decodeMetricsJson(request: Json): ReceivedPoint[] {
             attributes: jsonAttributes(p.attributes),
             startTimeUnixNano: BigInt(String(p.startTimeUnixNano ?? 0)),
             timeUnixNano: BigInt(String(p.timeUnixNano ?? 0)),
+            ...(p.exemplars === undefined ? {} : { exemplars: arr(p.exemplars).map(jsonExemplar) }),
           } as const;
-          if (kind === "histogram") {
+          if (kind === "exponentialHistogram") {
+            const positive = (p.positive ?? {}) as Json;
+            out.push({
+              ...common,
+              count: num(p.count),
+              sum: num(p.sum),
+              min: optNum(p.min),
+              max: optNum(p.max),
+              scale: num(p.scale),
+              zeroCount: num(p.zeroCount),
+              zeroThreshold: num(p.zeroThreshold),
+              positive: {
+                offset: num(positive.offset),
+                bucketCounts: (positive.bucketCounts as unknown[] | undefined)?.map(Number) ?? [],
+              },
+            });
+          } else if (kind === "histogram") {
             out.push({
               ...common,
               count: num(p.count),
@@ -242,6 +282,15 @@ function decodeMetricsJson(request: Json): ReceivedPoint[] {
     }
   }
   return out;
+}
+
+function jsonExemplar(e: Json): ReceivedExemplar {
+  return {
+    traceId: String(e.traceId ?? ""),
+    spanId: String(e.spanId ?? ""),
+    value: e.asDouble !== undefined ? num(e.asDouble) : num(e.asInt),
+    timeUnixNano: BigInt(String(e.timeUnixNano ?? 0)),
+  };
 }
 
 function decodeTracesJson(request: Json): ReceivedSpan[] {
@@ -282,7 +331,25 @@ const decoder = new TextDecoder();
 
 function decodeMetricsProto(body: Uint8Array): ReceivedPoint[] {
   const request = METRICS_REQUEST.toObject(METRICS_REQUEST.decode(body), TO_OBJECT) as Json;
+  // Exemplar ids come out base64, as span ids do; OTLP JSON writes them in hex.
+  for (const rm of arr(request.resourceMetrics)) {
+    for (const sm of arr(rm.scopeMetrics)) {
+      for (const m of arr(sm.metrics)) {
+        const data = (m.gauge ?? m.sum ?? m.histogram ?? m.exponentialHistogram) as Json | undefined;
+        for (const p of arr(data?.dataPoints)) {
+          for (const e of arr(p.exemplars)) {
+            e.traceId = hexOfBase64(e.traceId);
+            e.spanId = hexOfBase64(e.spanId);
+          }
+        }
+      }
+    }
+  }
   return decodeMetricsJson(request);
+}
+
+function hexOfBase64(value: unknown): string {
+  return typeof value === "string" ? Buffer.from(value, "base64").toString("hex") : "";
 }
 
 function decodeTracesProto(body: Uint8Array): ReceivedSpan[] {

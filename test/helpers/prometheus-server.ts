@@ -60,6 +60,10 @@ export async function startPrometheus(options: {
   targets: string[];
   job?: string;
   scrapeIntervalSeconds?: number;
+  /** Keep the target's own `job`/`instance` labels (a Pushgateway's groups). */
+  honorLabels?: boolean;
+  /** Extra command-line flags, e.g. `--enable-feature=native-histograms`. */
+  flags?: readonly string[];
 }): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), "zoran-prometheus-"));
   const interval = options.scrapeIntervalSeconds ?? 1;
@@ -69,6 +73,7 @@ export async function startPrometheus(options: {
     `  scrape_timeout: ${interval}s`,
     "scrape_configs:",
     `  - job_name: ${options.job ?? "zoran-test"}`,
+    ...(options.honorLabels ? ["    honor_labels: true"] : []),
     "    static_configs:",
     `      - targets: [${options.targets.map((t) => `"${t}"`).join(", ")}]`,
   ].join("\n");
@@ -81,6 +86,7 @@ export async function startPrometheus(options: {
       `--storage.tsdb.path=${join(dir, "data")}`,
       `--web.listen-address=127.0.0.1:${port}`,
       "--log.level=warn",
+      ...(options.flags ?? []),
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );

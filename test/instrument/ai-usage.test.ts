@@ -8,11 +8,17 @@ function fixture<T = Record<string, unknown>>(name: string): T {
 
 describe("readAiUsage", () => {
   it("reads prompt and completion tokens, model and finish reason of an OpenAI chat completion", () => {
-    const response = fixture<{ usage: { prompt_tokens: number; completion_tokens: number }; model: string }>(
-      "openai-chat-completion.json",
-    );
+    const response = fixture<{
+      usage: {
+        prompt_tokens: number;
+        completion_tokens: number;
+        prompt_tokens_details: { cached_tokens: number };
+      };
+      model: string;
+    }>("openai-chat-completion.json");
     expect(readAiUsage(response)).toEqual({
       inputTokens: response.usage.prompt_tokens,
+      cachedInputTokens: response.usage.prompt_tokens_details.cached_tokens,
       outputTokens: response.usage.completion_tokens,
       responseModel: response.model,
       finishReasons: ["stop"],

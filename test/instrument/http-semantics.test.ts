@@ -25,13 +25,13 @@ describe("HTTP semantics of the instrumentation", () => {
     ]);
   });
 
-  it("maps client statuses: 408 and 504 timeout, 429 rate_limited, 5xx other", () => {
+  it("maps client statuses: 408 and 504 timeout, 429 rate_limited, other 5xx provider_error", () => {
     expect([201, 400, 408, 429, 500, 504].map(clientErrorType)).toEqual([
       undefined,
       undefined,
       "timeout",
       "rate_limited",
-      "other",
+      "provider_error",
       "timeout",
     ]);
   });

@@ -128,9 +128,13 @@ describe("instrumentFetch against a real server", () => {
     expect(sumOf(text, ERRORS_METRIC.promName, { operation: "GET <ipv4>", error_type: "rate_limited" })).toBe(
       1,
     );
-    expect(sumOf(text, ERRORS_METRIC.promName, { operation: "GET <ipv4>", error_type: "other" })).toBe(1);
+    expect(
+      sumOf(text, ERRORS_METRIC.promName, { operation: "GET <ipv4>", error_type: "provider_error" }),
+    ).toBe(1);
     expect(sumOf(text, ERRORS_METRIC.promName, { operation: "call_planner", error_type: "timeout" })).toBe(1);
-    expect(sumOf(text, ERRORS_METRIC.promName, { operation: "call_planner", error_type: "other" })).toBe(1);
+    expect(
+      sumOf(text, ERRORS_METRIC.promName, { operation: "call_planner", error_type: "provider_error" }),
+    ).toBe(1);
   });
 
   it("leaves the enclosing operation counted once, with its own outcome", () => {

@@ -248,6 +248,9 @@ describe("instrumentation privacy", () => {
         "server.address",
         "server.port",
         "zoran.exchange",
+        // Issue 16: counts and seconds, no content.
+        "zoran.refusals",
+        "zoran.time_to_first_token",
       ].sort(),
     );
   });

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import {
   DIRECTIONS,
@@ -9,17 +8,15 @@ import {
   PROBE_RESOURCES,
   TelemetryCollector,
 } from "zoran-telemetrie";
-import { requireBinary } from "../helpers/require-binary.js";
-
-const promtool = requireBinary("promtool");
-
-function check(text: string): { status: number | null; output: string } {
-  const result = spawnSync(promtool!, ["check", "metrics"], { input: text, encoding: "utf8" });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
+import {
+  promtoolCheck as check,
+  parseWithPython,
+  promtool,
+  strictParser,
+} from "../helpers/exposition-check.js";
 
 describe.skipIf(!promtool)("promtool check metrics", () => {
-  it("accepts the endpoint's text after every signal was recorded with every label, with no warning", async () => {
+  it("accepts the endpoint's text after every signal was recorded with every label, with no warning; the strict parser its OpenMetrics", async () => {
     const collector = new TelemetryCollector({
       serviceName: "promtool",
       exporter: "none",
@@ -68,7 +65,13 @@ describe.skipIf(!promtool)("promtool check metrics", () => {
     collector.recordSignal(GoldenSignals.LATENCY, Number.NaN);
     collector.meter.createCounter("app.requests").add(1, { "http.route": "/a" });
     const text = await collector.export("prometheus");
+    const openMetrics = await collector.export("openmetrics");
     await collector.shutdown();
+    if (strictParser) {
+      const families = parseWithPython(openMetrics, "openmetrics").map((f) => f.name);
+      expect(families).toContain("zoran_latency_seconds");
+      expect(() => parseWithPython(text, "text")).not.toThrow();
+    }
     for (const family of [
       "zoran_latency_seconds",
       "zoran_requests_total",

@@ -145,9 +145,11 @@ async function install(pack: PackRecord, projectDir: string): Promise<void> {
   const tarball = join(projectDir, "zoran-telemetrie.tgz");
   copyFileSync(pack.tarball, tarball);
   const started = Date.now();
+  // Optional peers (`@opentelemetry/instrumentation` for zoran-telemetrie/instrumentation) at the
+  // versions the repository tests with, as a user of every entry point installs them.
   const result = await runProcess(
     "npm",
-    ["install", "--prefer-offline", "--no-audit", "--no-fund", "./zoran-telemetrie.tgz"],
+    ["install", "--prefer-offline", "--no-audit", "--no-fund", "./zoran-telemetrie.tgz", ...optionalPeers()],
     { cwd: projectDir, timeoutMs: INSTALL_TIMEOUT_MS, env: npmEnv() },
   );
   if (result.status !== 0) {
@@ -156,6 +158,23 @@ async function install(pack: PackRecord, projectDir: string): Promise<void> {
     );
   }
   log(`npm install of the tarball: ${seconds(Date.now() - started)} in ${projectDir}`);
+}
+
+/** `name@version` of each optional peer dependency, at the version installed in the repository. */
+function optionalPeers(): string[] {
+  const manifest = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as {
+    peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  };
+  return Object.entries(manifest.peerDependenciesMeta ?? {})
+    .filter(([, meta]) => meta.optional === true)
+    .map(([name]) => {
+      const installed = JSON.parse(
+        readFileSync(join(REPO, "node_modules", name, "package.json"), "utf8"),
+      ) as {
+        version: string;
+      };
+      return `${name}@${installed.version}`;
+    });
 }
 
 function parsePackReport(stdout: string): { filename: string; files: string[] } {

@@ -38,6 +38,18 @@ describe("contents of the packed package", () => {
     expect(pkg.files.filter((path) => path.endsWith(".ts") && !/\.d\.c?ts$/.test(path))).toEqual([]);
   });
 
+  it("has no class field rewritten into an export by the CommonJS build", () => {
+    // tsup's ESM-to-CJS pass over split chunks turned `errorTypeIndex = ...` (a class field named
+    // like an export of its chunk) into `this.errorTypeIndex = exports.errorTypeIndex = ...`: the
+    // function became a number after the first trace() under require().
+    const rewritten = pkg.files
+      .filter((path) => path.endsWith(".cjs"))
+      .filter((path) =>
+        /this\.([A-Za-z_$][\w$]*) = exports\.\1 =/.test(readFileSync(join(pkg.packageDir, path), "utf8")),
+      );
+    expect(rewritten).toEqual([]);
+  });
+
   it("installs every file its package.json points at", () => {
     const missing = pointedFiles(manifest).filter((path) => !existsSync(join(pkg.packageDir, path)));
     expect(missing).toEqual([]);

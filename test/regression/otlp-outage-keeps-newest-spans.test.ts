@@ -1,5 +1,5 @@
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+import { TracerProvider } from "@opentelemetry/sdk-trace";
 import { afterEach, describe, expect, it } from "vitest";
 import { TelemetryCollector } from "zoran-telemetrie";
 import { createOtlpExporter } from "../../src/exporters/otlp/otlp-exporter.js";
@@ -156,7 +156,7 @@ describe("spans during an OTLP outage", () => {
         {
           serviceName: "drops",
           resource: resourceFromAttributes({ "service.name": "drops" }),
-          collect: async () => (await collector.store.collect()).resourceMetrics,
+          collect: () => collector.collect(),
           diag,
           reportFailure: () => {},
           reportSpansDropped: (name, reason, count) => {
@@ -173,7 +173,7 @@ describe("spans during an OTLP outage", () => {
           maxRetainedSpans: 100,
         },
       );
-      const provider = new BasicTracerProvider({ spanProcessors: [exporter.spanProcessor!] });
+      const provider = new TracerProvider({ spanProcessors: [exporter.spanProcessor!] });
       cleanups.push(() => provider.shutdown());
       const tracer = provider.getTracer("drops");
       await exporter.start?.();

@@ -1,25 +1,16 @@
-import { spawnSync } from "node:child_process";
 import { parse } from "csv-parse/sync";
 import { expect } from "vitest";
 import type { TelemetryCollector } from "zoran-telemetrie";
-import { requireBinary } from "../helpers/require-binary.js";
+import { parseWithPython, promtool, promtoolCheck, strictParser } from "../helpers/exposition-check.js";
 
-/** Path of `promtool`, or null (printed as a skip; a failure under CI=true). */
-export const promtool = requireBinary("promtool");
+// The shared checkers of every exposition page (test/helpers/exposition-check.ts).
+export { promtool, promtoolCheck };
 
-/** Runs `promtool check metrics` on a text exposition; returns its exit status and output. */
-export function promtoolCheck(text: string): { status: number | null; output: string } {
-  const result = spawnSync(promtool!, ["check", "metrics"], {
-    input: text,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
-
-// A sample line: name, optional labels, value (and an optional timestamp). Label values may hold
-// any character but an unescaped newline, so `.` must match `\r` and `\u2028` too (flag s).
-const SAMPLE_LINE = /^[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{.*\})? \S+(?: -?\d+)?$/s;
+// A sample line: name, optional labels, value, an optional timestamp and (OpenMetrics) an optional
+// exemplar `# {trace_id="...",span_id="..."} value timestamp`. Label values may hold any character
+// but an unescaped newline, so `.` must match `\r` and `\u2028` too (flag s).
+const SAMPLE_LINE =
+  /^[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{.*\})? \S+(?: -?\d+(?:\.\d+)?)?(?: # \{[^\n]*\} \S+(?: \d+(?:\.\d+)?)?)?$/s;
 
 /** Throws on the first line of a Prometheus text or OpenMetrics body that is not a comment or a sample. */
 export function expectSampleLines(text: string): void {
@@ -31,9 +22,10 @@ export function expectSampleLines(text: string): void {
 
 /**
  * Exports `collector` in every format and checks each one is still well-formed after a fuzz run:
- * promtool accepts the text format, every sample line of both Prometheus formats parses,
- * OpenMetrics ends with `# EOF`, every JSON line parses, the CSV parses with a fixed column count.
- * Returns the text exposition. `promtool: false` skips the (slower) promtool run.
+ * promtool and Python's text parser accept the text format, the strict OpenMetrics parser
+ * (python3-prometheus-client) accepts OpenMetrics, every sample line of both Prometheus formats
+ * parses, OpenMetrics ends with `# EOF`, every JSON line parses, the CSV parses with a fixed column
+ * count. Returns the text exposition. `promtool: false` skips the (slower) promtool and Python runs.
  */
 export async function expectWellFormedExports(
   collector: TelemetryCollector,
@@ -58,6 +50,10 @@ export async function expectWellFormedExports(
   const lines = openMetrics.split("\n");
   expect(lines.indexOf("# EOF")).toBe(lines.length - 2);
   expect(() => expectSampleLines(openMetrics)).not.toThrow();
+  if (strictParser && options.promtool !== false) {
+    expect(() => parseWithPython(text, "text")).not.toThrow();
+    expect(() => parseWithPython(openMetrics, "openmetrics")).not.toThrow();
+  }
   for (const line of (await collector.export("json")).split("\n").filter(Boolean)) {
     expect(() => JSON.parse(line)).not.toThrow();
   }

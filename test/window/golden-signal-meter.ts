@@ -1,8 +1,8 @@
 import { diag } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { GoldenSignalStore } from "../../src/recording/golden-signal-store.js";
+import { OperationContextManager } from "../../src/recording/operation-context-manager.js";
 import type { SignalAttributes } from "../../src/recording/signal-attributes.js";
 import { SignalRecorder } from "../../src/recording/signal-recorder.js";
 import { GoldenSignals } from "../../src/signals/golden-signals.js";
@@ -16,7 +16,7 @@ export function createGoldenSignalMeter() {
   const store = new GoldenSignalStore({ resource: resourceFromAttributes({}), cardinalityLimit: 2000, diag });
   const source = new SnapshotSource({ store, cardinalityLimit: 2000, diag });
   const provider = new MeterProvider({ readers: [source.reader] });
-  const contextManager = new AsyncLocalStorageContextManager().enable();
+  const contextManager = new OperationContextManager().enable();
   const recorder = new SignalRecorder({ store, contextManager, tracer: undefined, disabled: false });
   const record = recorder.recordSignal.bind(recorder);
   return {

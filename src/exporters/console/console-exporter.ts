@@ -5,9 +5,10 @@ import {
   type Histogram,
   type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
+import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { histogramQuantile } from "../../snapshot/histogram-quantile.js";
-import { PeriodicSnapshotTask } from "../json/periodic-snapshot-task.js";
-import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../otlp/export-interval.js";
+import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../push/export-interval.js";
+import { PeriodicSnapshotTask } from "../push/periodic-snapshot-task.js";
 import type { ExporterFactory, TelemetryExporter } from "../telemetry-exporter.js";
 
 /** Options of the console exporter (`exporter: "console"`). */
@@ -60,7 +61,7 @@ export const createConsoleExporter: ExporterFactory<ConsoleExporterOptions> = (s
 
 /** The snapshot as human-readable lines, each ending with a newline. */
 export function formatConsoleSnapshot(snapshot: ResourceMetrics): string {
-  let out = `# ${new Date().toISOString()} ${String(snapshot.resource.attributes["service.name"] ?? "")}\n`;
+  let out = `# ${new Date().toISOString()} ${String(snapshot.resource.attributes[ATTR_SERVICE_NAME] ?? "")}\n`;
   for (const scope of snapshot.scopeMetrics) {
     for (const metric of scope.metrics) {
       for (const point of metric.dataPoints as DataPoint<unknown>[]) {

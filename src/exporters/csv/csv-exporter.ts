@@ -1,11 +1,10 @@
 import { rename, rm } from "node:fs/promises";
 import { countOption } from "../../config/count-option.js";
-import { PeriodicSnapshotTask } from "../json/periodic-snapshot-task.js";
-
-import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../otlp/export-interval.js";
+import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../push/export-interval.js";
+import { PeriodicSnapshotTask } from "../push/periodic-snapshot-task.js";
+import { WholeSnapshotAppender } from "../push/whole-snapshot-appender.js";
 import type { ExporterFactory, TelemetryExporter } from "../telemetry-exporter.js";
 import { serializeCsv } from "./csv-serializer.js";
-import { WholeSnapshotAppender } from "./whole-snapshot-appender.js";
 
 /** Options of the CSV file exporter (`exporter: "csv"`). */
 export interface CsvExporterOptions {

@@ -7,6 +7,7 @@ import {
   type MetricData,
   type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
+import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { GoldenSignals } from "../../signals/golden-signals.js";
 import {
   ERRORS_METRIC,
@@ -88,7 +89,7 @@ const QUANTILES = [0.5, 0.95, 0.99] as const;
 export function serializeCsv(snapshot: ResourceMetrics, options: CsvSerializerOptions = {}): string {
   const lines: string[] = [];
   if (options.header ?? true) lines.push(CSV_COLUMNS.map(formatText).join(","));
-  const service = String(snapshot.resource.attributes["service.name"] ?? "");
+  const service = String(snapshot.resource.attributes[ATTR_SERVICE_NAME] ?? "");
   for (const scopeMetrics of snapshot.scopeMetrics) {
     for (const metric of scopeMetrics.metrics) {
       for (const point of metric.dataPoints as DataPoint<unknown>[]) {

@@ -1,8 +1,8 @@
-import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../otlp/export-interval.js";
+import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../push/export-interval.js";
+import { PeriodicSnapshotTask } from "../push/periodic-snapshot-task.js";
+import { WholeSnapshotAppender } from "../push/whole-snapshot-appender.js";
 import type { ExporterFactory, TelemetryExporter } from "../telemetry-exporter.js";
 import { serializeJsonLines } from "./json-lines-serializer.js";
-import { PeriodicSnapshotTask } from "./periodic-snapshot-task.js";
-import { WholeLineAppender } from "./whole-line-appender.js";
 
 /** Options of the JSON Lines exporter (`exporter: "json"`). */
 export interface JsonExporterOptions {
@@ -28,7 +28,7 @@ export interface JsonExporterOptions {
 /**
  * The JSON Lines exporter: every interval, appends the cumulative snapshot as one line of the
  * OpenTelemetry file-exporter format (see {@link serializeJsonLines}) to a file and/or stdout.
- * Lines are appended whole (see {@link WholeLineAppender}); a full disk or an unwritable
+ * Lines are appended whole (see {@link WholeSnapshotAppender}, one snapshot per line); a full disk or an unwritable
  * directory is reported through `setup.reportFailure` and the next interval tries again.
  *
  * @example
@@ -36,7 +36,8 @@ export interface JsonExporterOptions {
  */
 export const createJsonExporter: ExporterFactory<JsonExporterOptions> = (setup, options = {}) => {
   const name = "json";
-  const appender = options.path === undefined ? undefined : new WholeLineAppender(options.path);
+  const appender =
+    options.path === undefined ? undefined : new WholeSnapshotAppender(options.path, { commitFile: false });
   const toStdout = options.stdout ?? options.path === undefined;
   const task = new PeriodicSnapshotTask({
     name,

@@ -1,8 +1,9 @@
-import { type DiagLogger, diag as globalDiag } from "@opentelemetry/api";
+import type { DiagLogger } from "@opentelemetry/api";
 import { countOption } from "../../config/count-option.js";
 import { durationFrom, envDuration } from "../../config/duration-option.js";
 import { reportBadOption } from "../../config/report-bad-option.js";
-import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "./export-interval.js";
+import { createTelemetryLogger } from "../../diagnostics/telemetry-logger.js";
+import { resolveExportIntervalMs, resolveShutdownTimeoutMs } from "../push/export-interval.js";
 
 /** OTLP transports this exporter speaks (gRPC is not shipped: it needs `@grpc/grpc-js`). */
 export type OtlpProtocol = "http/protobuf" | "http/json";
@@ -42,6 +43,12 @@ export interface OtlpExporterOptions {
    * @default OTEL_EXPORTER_OTLP_TIMEOUT, else 10000
    */
   readonly timeoutMs?: number;
+  /**
+   * Longest time the metric reader gives one metric export, in milliseconds (the SDK's
+   * `exportTimeoutMillis`); capped at `intervalMs`. The collector fills it from
+   * `OTEL_METRIC_EXPORT_TIMEOUT`. @default timeoutMs
+   */
+  readonly metricExportTimeoutMs?: number;
   /** Temporality asked of the SDK's own instruments. @default OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, else "cumulative" */
   readonly temporality?: "cumulative" | "delta" | "lowmemory";
   /** Export metrics. @default true */
@@ -71,6 +78,7 @@ export interface ResolvedOtlpConfig {
   readonly compression: "gzip" | "none" | undefined;
   readonly intervalMs: number;
   readonly timeoutMs: number;
+  readonly metricExportTimeoutMs: number;
   readonly temporality: "cumulative" | "delta" | "lowmemory" | undefined;
   readonly metrics: boolean;
   readonly traces: boolean;
@@ -90,7 +98,7 @@ export const DEFAULT_MAX_RETAINED_SPANS = 2048;
 export function resolveOtlpConfig(
   options: OtlpExporterOptions = {},
   env: NodeJS.ProcessEnv = process.env,
-  diag: DiagLogger = globalDiag,
+  diag: DiagLogger = createTelemetryLogger(),
 ): ResolvedOtlpConfig {
   const intervalMs = resolveExportIntervalMs(options.intervalMs, "otlp", diag, env);
   // Durations go through the one duration-option policy (src/config/duration-option.ts).
@@ -115,6 +123,14 @@ export function resolveOtlpConfig(
     compression: options.compression,
     intervalMs,
     timeoutMs,
+    metricExportTimeoutMs: Math.min(
+      durationFrom(
+        [{ name: "otlp.metricExportTimeoutMs", value: options.metricExportTimeoutMs }],
+        { defaultMs: timeoutMs },
+        diag,
+      ),
+      intervalMs,
+    ),
     temporality: options.temporality,
     metrics: options.metrics ?? true,
     traces: options.traces ?? true,
@@ -138,11 +154,14 @@ function resolveProtocol(
   const text = typeof value === "string" ? value.trim().toLowerCase() : value;
   if (text === undefined || text === "" || text === "http/protobuf") return "http/protobuf";
   if (text === "http/json") return "http/json";
+  // gRPC is refused, visibly: its exporters need @grpc/grpc-js, which this package does not ship.
   reportBadOption(
     diag,
     "OTLP protocol",
     value,
-    "http/protobuf or http/json (grpc is not shipped)",
+    text === "grpc"
+      ? "http/protobuf or http/json (gRPC is not shipped: point the endpoint at the receiver's OTLP/HTTP port, 4318, not gRPC's 4317)"
+      : "http/protobuf or http/json (grpc is not shipped)",
     "http/protobuf",
   );
   return "http/protobuf";

@@ -3,6 +3,7 @@ import type { ExporterFactory, ExporterSetup, TelemetryExporter } from "../telem
 import { DeferredMetricExporter, DeferredSpanExporter } from "./deferred-exporters.js";
 import { DeltaTemporality } from "./delta-temporality.js";
 import { FailureReportingMetricExporter } from "./failure-reporting-metric-exporter.js";
+import { withExponentialHistograms } from "./native-histograms.js";
 import {
   type OtlpExporterOptions,
   type ResolvedOtlpConfig,
@@ -60,7 +61,7 @@ export const createOtlpExporter: ExporterFactory<OtlpExporterOptions> = (setup, 
     ? new PeriodicExportingMetricReader({
         exporter: new FailureReportingMetricExporter(metricExporter, report),
         exportIntervalMillis: config.intervalMs,
-        exportTimeoutMillis: config.timeoutMs,
+        exportTimeoutMillis: config.metricExportTimeoutMs,
       })
     : undefined;
   if (metricReader !== undefined) {
@@ -73,7 +74,8 @@ export const createOtlpExporter: ExporterFactory<OtlpExporterOptions> = (setup, 
         : undefined;
     metricReader.setMetricProducer({
       collect: async () => {
-        const snapshot = await setup.collect();
+        // Latency as an ExponentialHistogram when the store records native histograms.
+        const snapshot = withExponentialHistograms(await setup.collect());
         return { resourceMetrics: delta === undefined ? snapshot : delta.convert(snapshot), errors: [] };
       },
     });

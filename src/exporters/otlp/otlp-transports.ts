@@ -1,11 +1,8 @@
-import {
-  AggregationTemporalityPreference,
-  OTLPMetricExporter as OtlpJsonMetricExporter,
-} from "@opentelemetry/exporter-metrics-otlp-http";
-import { OTLPMetricExporter as OtlpProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
+import { AggregationTemporalityPreference } from "@opentelemetry/exporter-metrics-otlp-http";
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as OtlpProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { CompressionAlgorithm, type OTLPExporterNodeConfigBase } from "@opentelemetry/otlp-exporter-base";
+import { CompressionAlgorithm } from "@opentelemetry/otlp-exporter-base";
+import { ExemplarMetricExporter } from "./exemplar-metric-exporter.js";
 import type { ResolvedOtlpConfig } from "./otlp-exporter-options.js";
 
 /**
@@ -15,10 +12,8 @@ import type { ResolvedOtlpConfig } from "./otlp-exporter-options.js";
  * never loads the stack (about 10 ms of a cold import here; docs/benchmarks.md, import time).
  */
 
-/** The metrics exporter of `config`: OTLP/HTTP with protobuf or JSON. */
-export function createMetricExporter(
-  config: ResolvedOtlpConfig,
-): OtlpJsonMetricExporter | OtlpProtoMetricExporter {
+/** The metrics exporter of `config`: OTLP/HTTP with protobuf or JSON, exemplars included. */
+export function createMetricExporter(config: ResolvedOtlpConfig): ExemplarMetricExporter {
   const temporality =
     config.temporality === undefined
       ? {}
@@ -30,9 +25,9 @@ export function createMetricExporter(
           }[config.temporality],
         };
   const transport = { ...transportOptions(config.metricsUrl, config), ...temporality };
-  return config.metricsProtocol === "http/json"
-    ? new OtlpJsonMetricExporter(transport)
-    : new OtlpProtoMetricExporter(transport);
+  // The official exporter base and HTTP transport; its serializer adds exemplars (OTLP data points
+  // carry them, the SDK data model does not).
+  return new ExemplarMetricExporter(transport, config.metricsProtocol === "http/json" ? "json" : "protobuf");
 }
 
 /** The traces exporter of `config`: OTLP/HTTP with protobuf or JSON. */
@@ -45,7 +40,11 @@ export function createTraceExporter(
     : new OtlpProtoTraceExporter(transport);
 }
 
-function transportOptions(url: string | undefined, config: ResolvedOtlpConfig): OTLPExporterNodeConfigBase {
+// The exporters' own option type: its name and module moved between the OpenTelemetry 2.x and
+// 3.x lines (`otlp-exporter-base` vs `otlp-exporter-base/node-http`), the shape did not.
+type TransportOptions = NonNullable<ConstructorParameters<typeof OtlpProtoTraceExporter>[0]>;
+
+function transportOptions(url: string | undefined, config: ResolvedOtlpConfig): TransportOptions {
   return {
     ...(url === undefined ? {} : { url }),
     ...(config.headers === undefined ? {} : { headers: { ...config.headers } }),

@@ -1,6 +1,6 @@
-import { type Context, type DiagLogger, TraceFlags } from "@opentelemetry/api";
-import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
-import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { type Context, context, type DiagLogger, TraceFlags } from "@opentelemetry/api";
+import { type ExportResult, ExportResultCode, suppressTracing } from "@opentelemetry/core";
+import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace";
 import { SPANS_DROPPED_METRIC } from "../../signals/metric-definitions.js";
 
 /** Why spans were dropped (label `reason` of `zoran_telemetry_spans_dropped_total`). */
@@ -205,7 +205,9 @@ export class RetainingSpanProcessor implements SpanProcessor {
       );
       timer.unref();
       try {
-        this.#exporter.export(batch, finish);
+        // Tracing suppressed, as the SDK's span processors do: an HTTP instrumentation would
+        // otherwise trace the export's own request, and each export would feed the next one.
+        context.with(suppressTracing(context.active()), () => this.#exporter.export(batch, finish));
       } catch (error) {
         finish({
           code: ExportResultCode.FAILED,

@@ -48,14 +48,20 @@ export interface PrometheusFamily {
   readonly unit: string;
 }
 
-/** Replaces characters Prometheus does not allow in a metric name and collapses repeated `_`. */
+/**
+ * Replaces characters Prometheus does not allow in a metric name and collapses repeated `_`
+ * (so no name can start with `__`, the prefix Prometheus reserves for itself).
+ */
 export function sanitizeMetricName(name: string): string {
   let out = name.replace(/[^a-zA-Z0-9_:]/g, "_").replace(/_{2,}/g, "_");
   if (!/^[a-zA-Z_:]/.test(out)) out = `_${out}`;
   return out;
 }
 
-/** Replaces characters Prometheus does not allow in a label name (no `:`) and collapses `_`. */
+/**
+ * Replaces characters Prometheus does not allow in a label name (no `:`) and collapses `_`: so a
+ * label can never start with `__` (reserved by Prometheus: `__name__` would rename the series).
+ */
 export function sanitizeLabelName(name: string): string {
   let out = name.replace(/[^a-zA-Z0-9_]/g, "_").replace(/_{2,}/g, "_");
   if (!/^[a-zA-Z_]/.test(out)) out = `_${out}`;
@@ -107,3 +113,28 @@ export function prometheusFamily(metric: MetricData): PrometheusFamily | undefin
     unit,
   };
 }
+
+/**
+ * Every name a family occupies on a page, in any of the three formats: its family name, its
+ * sample names and the OpenMetrics suffixes a parser reserves for its type (`_created`).
+ * Two families may not share one: the strict OpenMetrics parser rejects the page ("Clashing
+ * name") and Prometheus keeps one of them at random.
+ *
+ * - counter `x`: `x`, `x_total`, `x_created`
+ * - gauge `x`: `x`
+ * - histogram `x`: `x`, `x_bucket`, `x_count`, `x_sum`, `x_created`
+ */
+export function familyClaims(family: PrometheusFamily): readonly string[] {
+  const name = family.family;
+  switch (family.type) {
+    case "counter":
+      return [name, `${name}_total`, `${name}_created`];
+    case "histogram":
+      return [name, `${name}_bucket`, `${name}_count`, `${name}_sum`, `${name}_created`];
+    default:
+      return [name];
+  }
+}
+
+/** Names held by `target_info`: its OpenMetrics family `target` and its sample `target_info`. */
+export const TARGET_INFO_CLAIMS: readonly string[] = Object.freeze(["target", "target_info"]);

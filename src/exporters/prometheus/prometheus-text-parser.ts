@@ -8,6 +8,15 @@ import {
   type ScopeMetrics,
 } from "@opentelemetry/sdk-metrics";
 import {
+  ATTR_SERVICE_INSTANCE_ID,
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_NAMESPACE,
+  ATTR_SERVICE_VERSION,
+  ATTR_TELEMETRY_SDK_LANGUAGE,
+  ATTR_TELEMETRY_SDK_NAME,
+  ATTR_TELEMETRY_SDK_VERSION,
+} from "@opentelemetry/semantic-conventions";
+import {
   GOLDEN_SIGNAL_METRICS,
   INSTRUMENTATION_SCOPE,
   type MetricDefinition,
@@ -30,13 +39,13 @@ const KNOWN_FAMILIES: ReadonlyMap<string, MetricDefinition> = new Map(
 
 /** Prometheus labels of `target_info` -> OpenTelemetry resource attribute keys (semantic conventions). */
 const RESOURCE_KEYS: Readonly<Record<string, string>> = {
-  service_name: "service.name",
-  service_namespace: "service.namespace",
-  service_version: "service.version",
-  service_instance_id: "service.instance.id",
-  telemetry_sdk_language: "telemetry.sdk.language",
-  telemetry_sdk_name: "telemetry.sdk.name",
-  telemetry_sdk_version: "telemetry.sdk.version",
+  service_name: ATTR_SERVICE_NAME,
+  service_namespace: ATTR_SERVICE_NAMESPACE,
+  service_version: ATTR_SERVICE_VERSION,
+  service_instance_id: ATTR_SERVICE_INSTANCE_ID,
+  telemetry_sdk_language: ATTR_TELEMETRY_SDK_LANGUAGE,
+  telemetry_sdk_name: ATTR_TELEMETRY_SDK_NAME,
+  telemetry_sdk_version: ATTR_TELEMETRY_SDK_VERSION,
 };
 
 interface Family {

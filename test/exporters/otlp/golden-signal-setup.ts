@@ -1,10 +1,10 @@
 import { diag, type Tracer } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
-import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
+import { TracerProvider } from "@opentelemetry/sdk-trace";
 import type { ExporterSetup, TelemetryExporter } from "../../../src/exporters/telemetry-exporter.js";
 import { GoldenSignalStore } from "../../../src/recording/golden-signal-store.js";
+import { OperationContextManager } from "../../../src/recording/operation-context-manager.js";
 import { SignalRecorder } from "../../../src/recording/signal-recorder.js";
 import { GoldenSignals } from "../../../src/signals/golden-signals.js";
 import { INSTRUMENTATION_SCOPE } from "../../../src/signals/metric-definitions.js";
@@ -31,7 +31,7 @@ export class GoldenSignalSetup {
   readonly recorder: SignalRecorder;
   readonly #meterProvider: MeterProvider;
   readonly #providers: { shutdown(): Promise<void> }[] = [];
-  readonly #contextManager = new AsyncLocalStorageContextManager().enable();
+  readonly #contextManager = new OperationContextManager().enable();
 
   constructor(serviceName = "zoran-test") {
     this.resource = resourceFromAttributes({ "service.name": serviceName });
@@ -74,7 +74,7 @@ export class GoldenSignalSetup {
 
   /** Wires an exporter's span processor into a tracer provider, as the collector does. */
   wire(exporter: TelemetryExporter): { tracer: Tracer } {
-    const tracerProvider = new BasicTracerProvider({
+    const tracerProvider = new TracerProvider({
       resource: this.resource,
       spanProcessors: exporter.spanProcessor ? [exporter.spanProcessor] : [],
     });

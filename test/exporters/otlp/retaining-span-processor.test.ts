@@ -1,10 +1,10 @@
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import {
   AlwaysOffSampler,
-  BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
-} from "@opentelemetry/sdk-trace-base";
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   RetainingSpanProcessor,
@@ -34,7 +34,7 @@ class SwitchableExporter extends InMemorySpanExporter {
   }
 }
 
-const providers: BasicTracerProvider[] = [];
+const providers: TracerProvider[] = [];
 afterEach(async () => {
   await Promise.all(providers.splice(0).map((p) => p.shutdown()));
 });
@@ -63,7 +63,7 @@ function setup(options: { maxRetainedSpans: number; sampled?: boolean }) {
       verbose: ignore,
     },
   });
-  const provider = new BasicTracerProvider({
+  const provider = new TracerProvider({
     spanProcessors: [processor],
     ...(options.sampled === false ? { sampler: new AlwaysOffSampler() } : {}),
   });
