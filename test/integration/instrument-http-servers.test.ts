@@ -204,6 +204,7 @@ describe.each(Object.keys(STARTERS) as Framework[])("HTTP server instrumentation
   let collector: TelemetryCollector;
   let server: Started;
   let text: string;
+  let openMetrics: string;
   let echoed: { status: number; body: string; traceId: string | null };
 
   beforeAll(async () => {
@@ -230,6 +231,7 @@ describe.each(Object.keys(STARTERS) as Framework[])("HTTP server instrumentation
     expect(await get("/no/such/place/pathmarkerqx")).toBe(404);
     await server.close();
     text = await collector.export("prometheus");
+    openMetrics = await collector.export("openmetrics");
     await collector.shutdown();
   });
 
@@ -285,6 +287,32 @@ describe.each(Object.keys(STARTERS) as Framework[])("HTTP server instrumentation
     expect(span?.parentSpanId).toBe(REMOTE_PARENT_ID);
     expect(span?.attributes["http.route"]).toBe("/echo");
     expect(span?.attributes["http.response.status_code"]).toBe(200);
+  });
+
+  it("links each route's latency bucket and request count to its server span (exemplars)", () => {
+    const exemplarOf = (metric: string, operation: string) => {
+      const line = openMetrics
+        .split("\n")
+        .find(
+          (l) => l.startsWith(`${metric}{`) && l.includes(`operation="${operation}"`) && l.includes(" # {"),
+        );
+      const match = /# \{trace_id="([0-9a-f]{32})",span_id="([0-9a-f]{16})"\}/.exec(line ?? "");
+      return match === null ? undefined : { traceId: match[1], spanId: match[2] };
+    };
+    const echo = receiver.spans.find((s) => s.name === "POST /echo");
+    expect(exemplarOf(`${LATENCY_METRIC.promName}_bucket`, "POST /echo")).toEqual({
+      traceId: REMOTE_TRACE_ID,
+      spanId: echo?.spanId,
+    });
+    expect(exemplarOf(REQUESTS_METRIC.promName, "POST /echo")).toEqual({
+      traceId: REMOTE_TRACE_ID,
+      spanId: echo?.spanId,
+    });
+    const fail = receiver.spans.find((s) => s.name === "GET /fail");
+    expect(exemplarOf(ERRORS_METRIC.promName, "GET /fail")).toEqual({
+      traceId: fail?.traceId,
+      spanId: fail?.spanId,
+    });
   });
 
   it("names server spans after route templates and marks 5xx spans as errors", () => {

@@ -152,4 +152,33 @@ describe("exemplars on the golden signals", () => {
     const second = presentExemplars(await point(collector, "zoran.latency", { operation: "op" }));
     expect(second.map((e) => e.spanId)).toEqual([newest]);
   });
+
+  it("takes the span passed to a series() handle, with the same filter, and reads no context itself", async () => {
+    const { collector } = create();
+    const span = collector.tracer.startSpan("request");
+    const { traceId, spanId } = span.spanContext();
+    const latency = collector.series(GoldenSignals.LATENCY, { operation: "handle" });
+    const requests = collector.series(GoldenSignals.ERROR_RATE, {
+      operation: "handle",
+      error_type: "timeout",
+    });
+    // Active but not passed: a handle does not look it up.
+    inSpan(collector, span, () => latency.record(0.01));
+    latency.record(0.5, span.spanContext());
+    latency.record(2, UNSAMPLED.spanContext());
+    requests.record(0, span.spanContext());
+    requests.record(1, span.spanContext());
+    span.end();
+    const buckets = exemplarsOf((await point(collector, "zoran.latency", { operation: "handle" }))!)!;
+    expect(buckets[bucketOf(0.5)]).toMatchObject({ value: 0.5, traceId, spanId });
+    expect(buckets.filter((e) => e !== undefined)).toHaveLength(1);
+    const ok = await point(collector, "zoran.requests", { operation: "handle", outcome: "ok" });
+    expect(presentExemplars(ok)).toEqual([expect.objectContaining({ value: 1, spanId })]);
+    const errors = await point(collector, "zoran.errors", { operation: "handle", error_type: "timeout" });
+    expect(presentExemplars(errors)).toEqual([expect.objectContaining({ value: 1, spanId })]);
+
+    const { collector: off } = create({ exemplarFilter: "always_off" });
+    off.series(GoldenSignals.LATENCY, { operation: "handle" }).record(0.5, span.spanContext());
+    expect(exemplarsOf((await point(off, "zoran.latency", { operation: "handle" }))!)).toBeUndefined();
+  });
 });
