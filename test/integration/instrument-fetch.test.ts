@@ -73,6 +73,7 @@ describe("instrumentFetch against a real server", () => {
   const receiver = new OtlpReceiver();
   let collector: TelemetryCollector;
   let text: string;
+  let openMetrics: string;
   let outerTraceId = "";
   let answerText = "";
   let streamText = "";
@@ -106,11 +107,26 @@ describe("instrumentFetch against a real server", () => {
       collector.recordSignal(GoldenSignals.ERROR_RATE, 0);
     });
     text = await collector.export("prometheus");
+    openMetrics = await collector.export("openmetrics");
     await collector.shutdown();
   });
 
   afterAll(async () => {
     await Promise.all([upstream.stop(), receiver.stop()]);
+  });
+
+  it("links the call's latency bucket and request count to its client span (exemplars)", () => {
+    const post = receiver.spans.find((span) => span.attributes["http.request.method"] === "POST");
+    const exemplarsOf = (metric: string) =>
+      openMetrics
+        .split("\n")
+        .filter(
+          (l) => l.startsWith(`${metric}{`) && l.includes('operation="POST <ipv4>"') && l.includes(" # {"),
+        )
+        .map((l) => /# \{trace_id="([0-9a-f]{32})",span_id="([0-9a-f]{16})"\}/.exec(l)?.slice(1));
+    const expected = [outerTraceId, post?.spanId];
+    expect(exemplarsOf(`${LATENCY_METRIC.promName}_bucket`)).toContainEqual(expected);
+    expect(exemplarsOf(REQUESTS_METRIC.promName)).toEqual([expected]);
   });
 
   it("counts each call under METHOD + host, never the path", () => {
