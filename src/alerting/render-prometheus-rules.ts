@@ -12,6 +12,8 @@ import {
   histogramQuantile,
   type LabelMatch,
   type LabelMatchers,
+  nativeHistogramFractionBelow,
+  nativeHistogramQuantile,
   oneOf,
   quote,
   selector,
@@ -35,6 +37,13 @@ export interface PrometheusRulesOptions {
   readonly groupPrefix?: string;
   /** First line of the file, a comment. @default a "generated, do not edit" notice */
   readonly header?: string;
+  /**
+   * Latency rules read the native (exponential) histogram `zoran_latency_seconds` instead of its
+   * classic buckets: quantiles with `histogram_quantile` over the native series, latency SLOs'
+   * good share with `histogram_fraction`. For a collector with `nativeHistograms: true` scraped by
+   * a Prometheus with `--enable-feature=native-histograms`. @default false
+   */
+  readonly nativeHistograms?: boolean;
 }
 
 // Recording-rule names follow `level:metric:operations` (https://prometheus.io/docs/practices/rules/):
@@ -77,6 +86,7 @@ export function renderPrometheusRules(
   options: PrometheusRulesOptions = {},
 ): string {
   const prefix = options.groupPrefix ?? "zoran-telemetrie";
+  const native = options.nativeHistograms === true;
   const thresholdRules = rules.filter((rule): rule is ThresholdRule => rule.kind === "threshold");
   const burnRateRules = rules.filter((rule): rule is BurnRateRule => rule.kind === "burn_rate");
 
@@ -87,7 +97,7 @@ export function renderPrometheusRules(
   ];
   const thresholdGroup: (RecordingRule | AlertingRule)[] = [
     ...errorWindows.flatMap(errorRecordingRules),
-    ...thresholdRules.map(thresholdAlert),
+    ...thresholdRules.map((rule) => thresholdAlert(rule, native)),
   ];
 
   const sloGroup: (RecordingRule | AlertingRule)[] = [];
@@ -97,7 +107,7 @@ export function renderPrometheusRules(
       const key = `${rule.slo.name}|${windowMs}`;
       if (recorded.has(key)) continue;
       recorded.add(key);
-      sloGroup.push(sloRecordingRule(rule.slo, formatDuration(windowMs)));
+      sloGroup.push(sloRecordingRule(rule.slo, formatDuration(windowMs), native));
     }
   }
   // Recording rules first, alerts after: a group evaluates in order, so alerts read fresh ratios.
@@ -134,9 +144,9 @@ function errorRecordingRules(window: string): RecordingRule[] {
   ];
 }
 
-function thresholdAlert(rule: ThresholdRule): AlertingRule {
+function thresholdAlert(rule: ThresholdRule, native: boolean): AlertingRule {
   const by = [...TARGET_LABELS, ...rule.by];
-  const value = thresholdValue(rule, by);
+  const value = thresholdValue(rule, by, native);
   const breach = `${value} ${rule.comparison} ${formatNumber(rule.threshold)}`;
   let expr = breach;
   if (rule.resolveThreshold !== rule.threshold) {
@@ -154,12 +164,12 @@ function thresholdAlert(rule: ThresholdRule): AlertingRule {
 }
 
 /** The PromQL for the value a threshold rule compares, grouped by `by`. */
-function thresholdValue(rule: ThresholdRule, by: readonly string[]): string {
+function thresholdValue(rule: ThresholdRule, by: readonly string[], native: boolean): string {
   const window = formatDuration(rule.windowMs);
   const group = groupBy(by);
   switch (rule.signal) {
     case "latency":
-      return histogramQuantile(LATENCY_METRIC, {
+      return (native ? nativeHistogramQuantile : histogramQuantile)(LATENCY_METRIC, {
         quantile: STATISTIC_QUANTILES[rule.statistic as keyof typeof STATISTIC_QUANTILES],
         matchers: ruleMatchers(LATENCY_METRIC, rule.matchers),
         by,
@@ -196,7 +206,7 @@ function requestsRecord(window: string): string {
   return `${ERROR_LEVEL}:${bare(REQUESTS_METRIC)}:rate${window}`;
 }
 
-function sloRecordingRule(slo: NormalizedSlo, window: string): RecordingRule {
+function sloRecordingRule(slo: NormalizedSlo, window: string, native: boolean): RecordingRule {
   const by = TARGET_LABELS;
   let expr: string;
   if (slo.signal === "errors") {
@@ -211,6 +221,13 @@ function sloRecordingRule(slo: NormalizedSlo, window: string): RecordingRule {
       window,
     });
     expr = `${errors}\n/\n${requests}`;
+  } else if (native) {
+    const good = nativeHistogramFractionBelow(LATENCY_METRIC, slo.latencyThreshold!, {
+      matchers: ruleMatchers(LATENCY_METRIC, slo.matchers),
+      by,
+      window,
+    });
+    expr = `1 - ${good}`;
   } else {
     // Good requests are those in the bucket `le` = the threshold (a bucket bound, checked on load).
     const good = sumRate(`${LATENCY_METRIC.promName}_bucket`, {

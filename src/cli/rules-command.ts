@@ -8,7 +8,7 @@ import { writeOut } from "./stdout-closed.js";
 export const RULES_COMMAND = {
   name: "rules",
   summary: "write the alert and recording rules as a Prometheus rule file (--out FILE)",
-  synopsis: "[--rules FILE] [--out FILE]",
+  synopsis: "[--rules FILE] [--out FILE] [--native-histograms]",
   description:
     "Writes the alert rules as a Prometheus rule file: thresholds, SLO burn-rate alerts and the\n" +
     "recording rules they read.",
@@ -19,6 +19,11 @@ export const RULES_COMMAND = {
       description: "rules and SLOs to render (YAML or JSON); default: the shipped rules and SLOs",
     },
     out: { type: "string", valueName: "FILE", description: "where to write; default: standard output" },
+    "native-histograms": {
+      type: "boolean",
+      description:
+        "latency rules over native histograms (a collector with nativeHistograms: true, Prometheus with --enable-feature=native-histograms)",
+    },
   },
 } as const satisfies CommandSpec;
 
@@ -45,7 +50,7 @@ export function rulesCommand(argv: string[]): Promise<number> {
       }
       rules = loadRules(file);
     }
-    const text = renderPrometheusRules(rules);
+    const text = renderPrometheusRules(rules, { nativeHistograms: values["native-histograms"] === true });
     if (values.out === undefined) {
       writeOut(text);
       return 0;

@@ -30,6 +30,7 @@ import {
   histogramQuantile,
   type LabelMatchers,
   maxGauge,
+  nativeHistogramQuantile,
   ratioOfRates,
   sumRate,
   tokensByModel,
@@ -201,15 +202,31 @@ function baseDashboard(options: {
   return variables(builder);
 }
 
-function latencyQuantiles(by: readonly string[], legendPrefix: string): TimeseriesPanelBuilder {
+/**
+ * Latency p50 / p95 / p99 from the classic buckets, with exemplars (the trace of a slow request
+ * one click away, with a tracing data source linked to `trace_id`), or from the native
+ * histograms (`native`: any quantile to within a few percent, docs/formats.md).
+ */
+function latencyQuantiles(
+  by: readonly string[],
+  legendPrefix: string,
+  native = false,
+): TimeseriesPanelBuilder {
   const panel = timeseries(
-    "Latency p50 / p95 / p99",
-    "Quantiles of the merged latency distribution of every selected instance: histogram_quantile over summed bucket rates.",
+    native ? "Latency p50 / p95 / p99 (native histograms)" : "Latency p50 / p95 / p99",
+    native
+      ? "Quantiles of the merged native (exponential) latency histogram of every selected instance. Needs nativeHistograms: true in the collector and Prometheus with --enable-feature=native-histograms; empty otherwise."
+      : "Quantiles of the merged latency distribution of every selected instance: histogram_quantile over summed bucket rates. Dots are exemplars: a request's trace, from a sampled span.",
     "s",
   ).thresholds(thresholds(LATENCY_WARN_SECONDS, LATENCY_CRITICAL_SECONDS));
   QUANTILES.forEach((quantile, index) => {
-    const expr = histogramQuantile(LATENCY_METRIC, { matchers: SIGNAL_MATCHERS, by, quantile });
-    panel.withTarget(query(expr, `${legendPrefix} p${quantile * 100}`, String.fromCharCode(65 + index)));
+    const options = { matchers: SIGNAL_MATCHERS, by, quantile };
+    const expr = native
+      ? nativeHistogramQuantile(LATENCY_METRIC, options)
+      : histogramQuantile(LATENCY_METRIC, options);
+    const target = query(expr, `${legendPrefix} p${quantile * 100}`, String.fromCharCode(65 + index));
+    // Exemplars sit on the `_bucket` samples the classic query reads.
+    panel.withTarget(native ? target : target.exemplar(true));
   });
   return panel;
 }
@@ -419,6 +436,7 @@ export function buildOverviewDashboard(): dashboard.Dashboard {
     .withRow(new dashboard.RowBuilder("Latency"))
     .withPanel(latencyQuantiles(["job"], "{{job}}"))
     .withPanel(latencyHeatmap())
+    .withPanel(latencyQuantiles(["job"], "{{job}}", true))
     .withRow(new dashboard.RowBuilder("Tokens and bytes"));
   for (const panel of trafficPanels(["job", "direction"], "{{job}} {{direction}}")) builder.withPanel(panel);
 
@@ -504,7 +522,8 @@ export function buildDrilldownDashboard(): dashboard.Dashboard {
           ),
         ),
     )
-    .withPanel(latencyHeatmap().span(24))
+    .withPanel(latencyHeatmap())
+    .withPanel(latencyQuantiles(["operation"], "{{operation}}", true))
     .withRow(new dashboard.RowBuilder("Tokens and bytes by operation"));
   for (const panel of trafficPanels(["operation", "direction"], "{{operation}} {{direction}}")) {
     builder.withPanel(panel);

@@ -111,6 +111,29 @@ export function histogramQuantile(metric: MetricDefinition, options: QuantileQue
   return `histogram_quantile(${options.quantile}, ${sumRate(bucketSeries(metric), { ...options, by })})`;
 }
 
+/**
+ * `histogram_quantile(q, sum by (...) (rate(<family>{...}[window])))`: the quantile of the merged
+ * native (exponential) histogram, no `le` (a native histogram is one series). Needs the collector's
+ * `nativeHistograms: true` and Prometheus with `--enable-feature=native-histograms`, scraping
+ * protobuf; the classic form keeps working beside it.
+ */
+export function nativeHistogramQuantile(metric: MetricDefinition, options: QuantileQueryOptions): string {
+  return `histogram_quantile(${options.quantile}, ${sumRate(metric.promName, options)})`;
+}
+
+/**
+ * `histogram_fraction(0, upper, sum by (...) (rate(<family>{...}[window])))`: the share of
+ * observations at or below `upper` in the merged native histogram (any threshold, not only a
+ * bucket bound; interpolated inside the bucket that holds it).
+ */
+export function nativeHistogramFractionBelow(
+  metric: MetricDefinition,
+  upper: number,
+  options: RateQueryOptions,
+): string {
+  return `histogram_fraction(0, ${upper}, ${sumRate(metric.promName, options)})`;
+}
+
 /** `sum by (le) (increase(<family>_bucket{...}[window]))`: latency heatmap cells per time step. */
 export function bucketIncrease(metric: MetricDefinition, options: RateQueryOptions): string {
   const window = options.window ?? RATE_INTERVAL;

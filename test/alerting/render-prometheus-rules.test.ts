@@ -14,6 +14,14 @@ const SHIPPED = join(
   "prometheus",
   "zoran-telemetrie.rules.yml",
 );
+const SHIPPED_NATIVE = join(
+  import.meta.dirname,
+  "..",
+  "..",
+  "dashboards",
+  "prometheus",
+  "zoran-telemetrie.native.rules.yml",
+);
 
 interface RuleFile {
   groups: {
@@ -36,6 +44,33 @@ describe("renderPrometheusRules", () => {
     const regenerate =
       "regenerate with: npx tsx src/cli/main.ts rules --out dashboards/prometheus/zoran-telemetrie.rules.yml";
     expect(readFileSync(SHIPPED, "utf8"), `rule file drifted: ${regenerate}`).toBe(rendered);
+  });
+
+  it("keeps dashboards/prometheus/zoran-telemetrie.native.rules.yml equal to the native-histogram rendering", () => {
+    const rendered = renderPrometheusRules(defaultRuleSet(), { nativeHistograms: true });
+    if (process.env.ZORAN_UPDATE_RULES === "1") writeFileSync(SHIPPED_NATIVE, rendered);
+    const regenerate =
+      "regenerate with: npx tsx src/cli/main.ts rules --native-histograms --out dashboards/prometheus/zoran-telemetrie.native.rules.yml";
+    expect(readFileSync(SHIPPED_NATIVE, "utf8"), `rule file drifted: ${regenerate}`).toBe(rendered);
+  });
+
+  it("reads the native histogram for latency with nativeHistograms: quantiles without le, SLO good share by histogram_fraction", () => {
+    const rules = loadRules({
+      rules: [{ name: "Slow", signal: "latency", statistic: "p99", threshold: 2, by: ["operation"] }],
+      slos: [{ name: "fast", objective: 0.99, signal: "latency", latencyThreshold: 1.28 }],
+    });
+    const native = parse(renderPrometheusRules(rules, { nativeHistograms: true })) as RuleFile;
+    const exprs = native.groups.flatMap((g) => g.rules.map((r) => r.expr));
+    expect(exprs.join("\n")).toContain(
+      "histogram_quantile(0.99, sum by (job, operation) (rate(zoran_latency_seconds[5m]))) > 2",
+    );
+    expect(exprs).toContain("1 - histogram_fraction(0, 1.28, sum by (job) (rate(zoran_latency_seconds[1h])))");
+    expect(exprs.join("\n")).not.toContain("_bucket");
+    // Errors rules do not change.
+    const classic = parse(renderPrometheusRules(rules)) as RuleFile;
+    expect(classic.groups.flatMap((g) => g.rules.map((r) => r.expr)).join("\n")).toContain(
+      "zoran_latency_seconds_bucket",
+    );
   });
 
   it("writes threshold alerts with for, keep_firing_for, severity and a hysteresis hold on ALERTS", () => {

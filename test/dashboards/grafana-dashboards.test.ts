@@ -207,8 +207,28 @@ describe("buildGrafanaDashboards", () => {
       for (const quantile of expr.matchAll(/histogram_quantile\([\d.]+, (\w+) by \(le\b/g)) {
         expect(quantile[1]).toBe("sum");
       }
-      if (expr.includes("histogram_quantile"))
+      // Classic quantiles sum the bucket rates by le; native ones sum the histogram series.
+      if (expr.includes("histogram_quantile") && expr.includes("_bucket"))
         expect(expr).toMatch(/histogram_quantile\([\d.]+, sum by \(le/);
+      else if (expr.includes("histogram_quantile"))
+        expect(expr).toMatch(/^histogram_quantile\([\d.]+, sum by \([^)]*\) \(rate\(zoran_latency_seconds\{/);
+    }
+  });
+
+  it("asks for exemplars on the classic latency quantiles, and has native-histogram quantile panels in both dashboards", () => {
+    for (const board of Object.values(dashboards) as SchemaDashboard[]) {
+      const panels = panelsOf(board);
+      const classic = panels.filter(
+        (p) => p.title?.startsWith("Latency p50 / p95 / p99") && !p.title.includes("native"),
+      );
+      expect(classic).toHaveLength(1);
+      for (const target of classic[0]!.targets ?? []) expect(target).toMatchObject({ exemplar: true });
+      const native = panels.find((p) => p.title === "Latency p50 / p95 / p99 (native histograms)");
+      expect(native?.targets).toHaveLength(3);
+      for (const target of native!.targets ?? []) {
+        expect(target.expr).not.toContain("_bucket");
+        expect(target.expr).toContain("rate(zoran_latency_seconds{");
+      }
     }
   });
 

@@ -1,6 +1,7 @@
 /**
  * Every query of every generated Grafana panel, run through a real Prometheus 2.42 that has
- * scraped two running demo instances (`zoran-telemetrie demo`) for a while: each must parse and
+ * scraped two running demo instances (`zoran-telemetrie demo`) and a collector with native
+ * histograms (`--enable-feature=native-histograms`) for a while: each must parse and
  * return data. The panels are read from the generator's output, so a new panel is checked
  * without touching this file.
  */
@@ -13,7 +14,7 @@ import { join } from "node:path";
 import { MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildGrafanaDashboards } from "../../src/dashboards/grafana-dashboards.js";
-import { serializePrometheus } from "../../src/index.js";
+import { GoldenSignals, serializePrometheus, TelemetryCollector } from "../../src/index.js";
 import {
   INSTRUMENTATION_SCOPE,
   LATENCY_BOUNDS_SECONDS,
@@ -149,6 +150,40 @@ async function startAiExchangeTarget(): Promise<Target> {
   };
 }
 
+/**
+ * A scrape target with native latency histograms: a collector with `nativeHistograms: true`,
+ * recording every 100 ms. Prometheus runs with `--enable-feature=native-histograms`, so it
+ * scrapes every target's protobuf page; the demos (classic buckets only) keep their classic series.
+ */
+async function startNativeTarget(): Promise<Target> {
+  const collector = new TelemetryCollector({
+    serviceName: "native-target",
+    exporter: "prometheus",
+    port: 0,
+    nativeHistograms: true,
+    saturation: false,
+    runtimeMetrics: false,
+    window: false,
+  });
+  await collector.start();
+  let i = 0;
+  const timer = setInterval(() => {
+    for (let k = 0; k < 5; k++) {
+      collector.recordSignal(GoldenSignals.LATENCY, 0.05 + ((i++ * 37) % 100) / 100, {
+        operation: "native_demo",
+        exchange: "ai_human",
+      });
+    }
+  }, 100);
+  return {
+    address: collector.url!.replace("http://", ""),
+    async stop() {
+      clearInterval(timer);
+      await collector.shutdown();
+    },
+  };
+}
+
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -183,6 +218,7 @@ describe.skipIf(!prometheusBin)("Grafana dashboard queries on a real Prometheus"
   }
 
   beforeAll(async () => {
+    targets.push(await startNativeTarget());
     for (let i = 0; i < INSTANCES; i++) targets.push(await startDemo());
     const aiTarget = await startAiExchangeTarget();
     targets.push(aiTarget);
@@ -210,6 +246,7 @@ describe.skipIf(!prometheusBin)("Grafana dashboard queries on a real Prometheus"
         `--config.file=${config}`,
         `--storage.tsdb.path=${join(dataDir, "data")}`,
         `--web.listen-address=127.0.0.1:${port}`,
+        "--enable-feature=native-histograms",
         "--log.level=warn",
       ],
       { stdio: ["ignore", "ignore", "pipe"] },

@@ -101,12 +101,14 @@ describe.skipIf(!promtool)("generated Prometheus rules, checked by promtool", ()
         },
       ],
     });
-    const file = join(dir, "all-kinds.rules.yml");
-    writeFileSync(file, renderPrometheusRules(rules));
-    const { code, output } = await promtoolRun("check", "rules", file);
-    // 6 recording rules for the two error-rate windows (1m, 5m), 7 for the SLO's burn-rate windows.
-    expect(output).toContain(`SUCCESS: ${rules.length + 6 + 7} rules found`);
-    expect(code).toBe(0);
+    for (const nativeHistograms of [false, true]) {
+      const file = join(dir, `all-kinds${nativeHistograms ? ".native" : ""}.rules.yml`);
+      writeFileSync(file, renderPrometheusRules(rules, { nativeHistograms }));
+      const { code, output } = await promtoolRun("check", "rules", file);
+      // 6 recording rules for the two error-rate windows (1m, 5m), 7 for the SLO's burn-rate windows.
+      expect(output).toContain(`SUCCESS: ${rules.length + 6 + 7} rules found`);
+      expect(code).toBe(0);
+    }
   });
 
   it("passes `promtool test rules` on the shipped alerts: spike, burst, recovery", async () => {
