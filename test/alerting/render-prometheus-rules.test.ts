@@ -64,7 +64,9 @@ describe("renderPrometheusRules", () => {
     expect(exprs.join("\n")).toContain(
       "histogram_quantile(0.99, sum by (job, operation) (rate(zoran_latency_seconds[5m]))) > 2",
     );
-    expect(exprs).toContain("1 - histogram_fraction(0, 1.28, sum by (job) (rate(zoran_latency_seconds[1h])))");
+    expect(exprs).toContain(
+      "1 - histogram_fraction(0, 1.28, sum by (job) (rate(zoran_latency_seconds[1h])))",
+    );
     expect(exprs.join("\n")).not.toContain("_bucket");
     // Errors rules do not change.
     const classic = parse(renderPrometheusRules(rules)) as RuleFile;

@@ -1,10 +1,9 @@
 import type { DataPoint, Histogram, ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GoldenSignals, TelemetryCollector, type TelemetryCollectorOptions } from "zoran-telemetrie";
+import { GoldenSignals, TelemetryCollector } from "zoran-telemetrie";
 import { LATENCY_BOUNDS_SECONDS, LATENCY_METRIC } from "../../src/signals/metric-definitions.js";
 import { nativeHistogramFractionBelow, nativeHistogramQuantile } from "../../src/signals/promql.js";
 import { histogramQuantile } from "../../src/snapshot/histogram-quantile.js";
-import { exemplarsOf, nativeOf } from "../../src/snapshot/point-extensions.js";
 import { exactQuantile, logNormalValues } from "../exporters/prometheus/extension-fixtures.js";
 import { type OtlpReceiver, startOtlpReceiver } from "../helpers/otlp-receiver.js";
 import { type PrometheusServer, startPrometheus, waitFor } from "../helpers/prometheus-server.js";
