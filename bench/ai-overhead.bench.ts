@@ -1,12 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { context, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { TracerProvider } from "@opentelemetry/sdk-trace";
 import { median } from "./lib/compare.js";
+import { ensureBuilt, ROOT } from "./lib/ensure-built.js";
 
 /**
  * Overhead of instrumenting an AI SDK call (issue 16): 2,000 non-streamed `openai` 6 chat
@@ -114,24 +113,10 @@ const REQUEST = {
 
 type Package = typeof import("../src/index.js");
 
-const REPO = fileURLToPath(new URL("..", import.meta.url));
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
 /** The package as built by `npm run build` (tsup), rebuilt when a source is newer. */
 async function builtPackage(): Promise<Package> {
-  const dist = join(REPO, "dist", "index.js");
-  if (!existsSync(dist) || statSync(dist).mtimeMs < newestMtime(join(REPO, "src"))) {
-    process.stderr.write(" (building dist/)");
-    execFileSync("npx", ["tsup"], { cwd: REPO, stdio: "ignore", timeout: 300_000 });
-  }
+  ensureBuilt();
+  const dist = join(ROOT, "dist", "index.js");
   return (await import(new URL(`file://${dist}`).href)) as Package;
 }
 
