@@ -45,9 +45,14 @@ for (const [file, dashboard] of Object.entries(buildGrafanaDashboards())) {
     targets?: { expr?: string; refId?: string }[];
   }[]) {
     for (const target of panel.targets ?? []) {
-      // The fleet's workload is golden signals only: the AI-exchange panels (GenAI tokens,
-      // refusals, time to first token) are run on AI data by test/integration/grafana-queries.test.ts.
-      if (target.expr !== undefined && !AI_EXCHANGE_FAMILIES.test(target.expr))
+      // The fleet's workload is golden signals only, in classic histograms: the AI-exchange panels
+      // (GenAI tokens, refusals, time to first token) and the native-histogram panels are run on
+      // such data by test/integration/grafana-queries.test.ts.
+      if (
+        target.expr !== undefined &&
+        !AI_EXCHANGE_FAMILIES.test(target.expr) &&
+        !panel.title?.includes("(native histograms)")
+      )
         panelQueries.push({ name: `${file} > ${panel.title} (${target.refId})`, expr: target.expr });
     }
   }
