@@ -39,11 +39,22 @@ describe("Grafana dashboard queries across a fleet", () => {
   });
 
   it.each(
-    queries.filter((q) => q.expr.includes("histogram_quantile")),
+    queries.filter((q) => q.expr.includes("histogram_quantile") && q.expr.includes("_bucket{")),
   )("$name takes the quantile of bucket rates summed by le", ({ expr }) => {
     expect(expr).toMatch(
       new RegExp(
         `^histogram_quantile\\(0\\.\\d+, sum by \\(le(, \\w+)*\\) \\(rate\\((${LATENCY_METRIC.promName}|${TIME_TO_FIRST_TOKEN_METRIC.promName})_bucket\\{`,
+      ),
+    );
+  });
+
+  // A native histogram is one series per label set: summing its rates merges the instances' buckets.
+  it.each(
+    queries.filter((q) => q.expr.includes("histogram_quantile") && !q.expr.includes("_bucket{")),
+  )("$name takes the quantile of the native histogram rates summed across instances", ({ expr }) => {
+    expect(expr).toMatch(
+      new RegExp(
+        `^histogram_quantile\\(0\\.\\d+, sum( by \\([\\w, ]+\\))? \\(rate\\(${LATENCY_METRIC.promName}\\{`,
       ),
     );
   });

@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { createRequire, register } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MessageChannel, receiveMessageOnPort } from "node:worker_threads";
 
 /**
  * Child of lazy-parts.test.ts: imports the package in a fresh process and prints, after each
@@ -13,9 +14,20 @@ const PARTS = {
   yaml: /node_modules\/yaml\//,
 };
 const cache = createRequire(import.meta.url).cache;
+// ES modules are not in require.cache: a resolve hook reports their URLs. The hook thread posts
+// each one before the import it serves returns, so draining the port synchronously sees them all.
+const { port1, port2 } = new MessageChannel();
+port1.unref();
+register(new URL("./lazy-parts-hooks.mjs", import.meta.url), {
+  data: { port: port2 },
+  transferList: [port2],
+});
+const esm: string[] = [];
 const steps: Record<string, Record<string, boolean>> = {};
 const look = (step: string) => {
-  const loaded = Object.keys(cache);
+  for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1))
+    esm.push(String(m.message));
+  const loaded = [...Object.keys(cache), ...esm];
   steps[step] = Object.fromEntries(
     Object.entries(PARTS).map(([part, pattern]) => [part, loaded.some((file) => pattern.test(file))]),
   );
