@@ -1,4 +1,4 @@
-import { type Span, type SpanContext, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -10,14 +10,17 @@ import { describeError } from "../privacy/describe-error.js";
 
 import { scrubValue } from "../privacy/scrub-value.js";
 import type { Recorder } from "../recording/recorder.js";
-import type { SignalAttributes } from "../recording/signal-attributes.js";
-import type { SignalHandle } from "../recording/signal-handle.js";
-import { type GoldenSignal, GoldenSignals } from "../signals/golden-signals.js";
 import type { ErrorType, Exchange } from "../signals/label-values.js";
 import { isInsideAiExchange } from "./ai/exchange-context.js";
 import { countResponseBody } from "./count-response-body.js";
 import { clientErrorType, normalizeMethod, thrownErrorType } from "./http-semantics.js";
 import { instrumentationTracer } from "./instrumentation-tracer.js";
+import {
+  type HandleRecorder,
+  OperationSignals,
+  recordOperationSignals,
+  recordResponseBytes,
+} from "./operation-signals.js";
 import { payloadSize } from "./payload-size.js";
 import { injectTraceContext } from "./trace-context.js";
 
@@ -139,7 +142,7 @@ class FetchCaches {
   ) {}
 
   // Raw host names as keys, bounded in number and length and never exported: the policy of the
-  // series table's raw-name cache (src/recording/series-table.ts). A DNS name has at most 253 characters.
+  // metric table's raw-name cache (src/recording/metric-table.ts). A DNS name has at most 253 characters.
   host(hostname: string): string {
     let scrubbed = this.hosts.get(hostname);
     if (scrubbed === undefined) {
@@ -155,58 +158,10 @@ class FetchCaches {
     if (signals === undefined) {
       const collector = this.collector;
       if (collector.series === undefined || this.operations.size >= MAX_CACHED) return undefined;
-      signals = new OperationSignals(
-        collector as Required<Pick<Recorder, "series">>,
-        operation,
-        this.exchange,
-      );
+      signals = new OperationSignals(collector as HandleRecorder, operation, this.exchange);
       this.operations.set(operation, signals);
     }
     return signals;
-  }
-}
-
-/** The series of one client operation, resolved on first use. */
-class OperationSignals {
-  private readonly handles = new Map<string, SignalHandle>();
-
-  constructor(
-    private readonly collector: Required<Pick<Recorder, "series">>,
-    private readonly operation: string,
-    private readonly exchange: Exchange | undefined,
-  ) {}
-
-  private handle(key: string, signal: GoldenSignal, attributes: SignalAttributes): SignalHandle {
-    let handle = this.handles.get(key);
-    if (handle === undefined) {
-      handle = this.collector.series(signal, {
-        operation: this.operation,
-        exchange: this.exchange,
-        ...attributes,
-      });
-      this.handles.set(key, handle);
-    }
-    return handle;
-  }
-
-  record(
-    seconds: number,
-    errorType: ErrorType | undefined,
-    requestBytes: number | undefined,
-    exemplar: SpanContext,
-  ): void {
-    if (errorType === undefined) {
-      this.handle("latency ok", GoldenSignals.LATENCY, { outcome: "ok" }).record(seconds, exemplar);
-      this.handle("request", GoldenSignals.ERROR_RATE, {}).record(0, exemplar);
-    } else {
-      this.handle("latency error", GoldenSignals.LATENCY, { outcome: "error" }).record(seconds, exemplar);
-      this.handle(errorType, GoldenSignals.ERROR_RATE, { error_type: errorType }).record(1, exemplar);
-    }
-    if (requestBytes !== undefined) this.bytes("input").record(requestBytes);
-  }
-
-  bytes(direction: "input" | "output"): SignalHandle {
-    return this.handle(direction, GoldenSignals.TRAFFIC, { kind: "bytes", direction });
   }
 }
 
@@ -263,46 +218,20 @@ function startCall(
           : 0;
   const startMs = performance.now();
 
-  // Outside any enclosing `trace()`: the call is its own operation and must not overwrite the
-  // held latency or error of the operation that made it; in the call's own span context, so that
-  // client span is the exemplar of these signals. Inside an AI exchange, the exchange counts the
-  // request (outermost wins): the call keeps its span and records no signals.
+  // Inside an AI exchange, the exchange counts the request (outermost wins): the call keeps its
+  // span and records no signals. Otherwise the call is its own operation, its client span the
+  // exemplar of its signals (operation-signals.ts).
   const insideExchange = isInsideAiExchange(parent);
   const callContext = trace.setSpan(parent, span);
-  const record = (fn: () => void) => {
-    if (!insideExchange) collector.enterOutsideOperation(callContext, fn);
-  };
   const signals = insideExchange ? undefined : caches.signals(operation);
   return {
     parent,
     span,
     headers,
     end(statusCode, errorType) {
-      const seconds = (performance.now() - startMs) / 1000;
-      // Handles record outside any enclosing `trace()` by definition (series() semantics), and
-      // read no context: the client span is passed as the exemplar.
-      if (signals !== undefined) signals.record(seconds, errorType, requestBytes, span.spanContext());
-      else
-        record(() => {
-          collector.recordSignal(GoldenSignals.LATENCY, seconds, {
-            operation,
-            exchange,
-            outcome: errorType === undefined ? "ok" : "error",
-          });
-          collector.recordSignal(GoldenSignals.ERROR_RATE, errorType === undefined ? 0 : 1, {
-            operation,
-            exchange,
-            error_type: errorType,
-          });
-          if (requestBytes !== undefined) {
-            collector.recordSignal(GoldenSignals.TRAFFIC, requestBytes, {
-              operation,
-              exchange,
-              kind: "bytes",
-              direction: "input",
-            });
-          }
-        });
+      const outcome = { seconds: (performance.now() - startMs) / 1000, errorType, requestBytes };
+      if (signals !== undefined) signals.record(outcome, span.spanContext());
+      else if (!insideExchange) recordOperationSignals(collector, callContext, operation, exchange, outcome);
       if (statusCode > 0) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
       if (errorType !== undefined) {
         span.setAttribute(ATTR_ERROR_TYPE, errorType);
@@ -311,18 +240,8 @@ function startCall(
       span.end();
     },
     responseBytes(bytes) {
-      if (signals !== undefined) {
-        signals.bytes("output").record(bytes);
-        return;
-      }
-      record(() =>
-        collector.recordSignal(GoldenSignals.TRAFFIC, bytes, {
-          operation,
-          exchange,
-          kind: "bytes",
-          direction: "output",
-        }),
-      );
+      if (signals !== undefined) signals.responseBytes(bytes);
+      else if (!insideExchange) recordResponseBytes(collector, callContext, operation, exchange, bytes);
     },
   };
 }

@@ -2,7 +2,6 @@ import {
   type Attributes,
   type Context,
   type Span,
-  type SpanContext,
   SpanKind,
   type SpanOptions,
   SpanStatusCode,
@@ -16,11 +15,15 @@ import {
 } from "@opentelemetry/semantic-conventions";
 import { scrubValue } from "../privacy/scrub-value.js";
 import type { Recorder } from "../recording/recorder.js";
-import type { SignalHandle } from "../recording/signal-handle.js";
-import { GoldenSignals } from "../signals/golden-signals.js";
-import type { ErrorType, Exchange } from "../signals/label-values.js";
+import type { Exchange } from "../signals/label-values.js";
 import { serverErrorType } from "./http-semantics.js";
 import { instrumentationTracer } from "./instrumentation-tracer.js";
+import {
+  type HandleRecorder,
+  OperationSignals,
+  recordOperationSignals,
+  recordResponseBytes,
+} from "./operation-signals.js";
 import { extractTraceContext, type HeaderSource } from "./trace-context.js";
 
 /** How one server request ended, as the framework adapter saw it. */
@@ -42,79 +45,10 @@ export interface ServerRequestEnd {
 /** Routes (method + template) whose operation and series handles one adapter keeps at most. */
 const MAX_CACHED_ROUTES = 512;
 
-/**
- * The golden signals of one route (`GET /users/:id`) as an adapter records them: its scrubbed
- * operation name and, when the recorder has `series()`, the pre-resolved series handles, made
- * on first use. A request then records with a few typed-array updates instead of four
- * attribute resolutions (bench/middleware.bench.ts).
- */
-class RouteSignals {
-  private latencyOk: SignalHandle | undefined;
-  private latencyError: SignalHandle | undefined;
-  private requestOk: SignalHandle | undefined;
-  private readonly errors = new Map<ErrorType, SignalHandle>();
-  private bytesIn: SignalHandle | undefined;
-  private bytesOut: SignalHandle | undefined;
-
-  constructor(
-    private readonly collector: Recorder & Required<Pick<Recorder, "series">>,
-    readonly operation: string,
-    /** The scrubbed route template, undefined for unmatched requests. */
-    readonly route: string | undefined,
-    private readonly exchange: Exchange | undefined,
-  ) {}
-
-  record(
-    seconds: number,
-    errorType: ErrorType | undefined,
-    requestBytes: number | undefined,
-    responseBytes: number | undefined,
-    /** The request's server span: the exemplar of its latency and request count. */
-    exemplar: SpanContext,
-  ): void {
-    const { collector, operation, exchange } = this;
-    if (errorType === undefined) {
-      this.latencyOk ??= collector.series(GoldenSignals.LATENCY, { operation, exchange, outcome: "ok" });
-      this.latencyOk.record(seconds, exemplar);
-      this.requestOk ??= collector.series(GoldenSignals.ERROR_RATE, { operation, exchange });
-      this.requestOk.record(0, exemplar);
-    } else {
-      this.latencyError ??= collector.series(GoldenSignals.LATENCY, {
-        operation,
-        exchange,
-        outcome: "error",
-      });
-      this.latencyError.record(seconds, exemplar);
-      let errors = this.errors.get(errorType);
-      if (errors === undefined) {
-        errors = collector.series(GoldenSignals.ERROR_RATE, { operation, exchange, error_type: errorType });
-        this.errors.set(errorType, errors);
-      }
-      errors.record(1, exemplar);
-    }
-    if (requestBytes !== undefined) this.input().record(requestBytes);
-    if (responseBytes !== undefined) this.output().record(responseBytes);
-  }
-
-  output(): SignalHandle {
-    this.bytesOut ??= this.collector.series(GoldenSignals.TRAFFIC, {
-      operation: this.operation,
-      exchange: this.exchange,
-      kind: "bytes",
-      direction: "output",
-    });
-    return this.bytesOut;
-  }
-
-  private input(): SignalHandle {
-    this.bytesIn ??= this.collector.series(GoldenSignals.TRAFFIC, {
-      operation: this.operation,
-      exchange: this.exchange,
-      kind: "bytes",
-      direction: "input",
-    });
-    return this.bytesIn;
-  }
+/** One route's cached operation name, scrubbed template and series handles. */
+interface RouteSignals {
+  readonly route: string | undefined;
+  readonly signals: OperationSignals;
 }
 
 /** The span name and start options of a server span, one frozen pair per method. */
@@ -169,12 +103,14 @@ export class ServerSignals {
       this.routes.set(method, byRoute);
     }
     const scrubbed = route === undefined ? undefined : scrubValue(route) || undefined;
-    signals = new RouteSignals(
-      collector as Recorder & Required<Pick<Recorder, "series">>,
-      operationOf(method, scrubbed),
-      scrubbed,
-      this.exchange,
-    );
+    signals = {
+      route: scrubbed,
+      signals: new OperationSignals(
+        collector as HandleRecorder,
+        operationOf(method, scrubbed),
+        this.exchange,
+      ),
+    };
     byRoute.set(route, signals);
     this.cached++;
     return signals;
@@ -202,7 +138,7 @@ export class ServerRequest {
   private readonly span: Span;
   private readonly startMs = performance.now();
   private ended = false;
-  private signals: RouteSignals | undefined;
+  private signals: OperationSignals | undefined;
   private operation: string | undefined;
 
   constructor(
@@ -224,19 +160,24 @@ export class ServerRequest {
     const seconds = (performance.now() - this.startMs) / 1000;
     const errorType = end.crashed ? "crash" : end.aborted ? undefined : serverErrorType(end.statusCode);
     const { collector, exchange } = this.server;
-    const signals = this.server.route(this.method, end.route);
+    const cached = this.server.route(this.method, end.route);
+    const outcome = {
+      seconds,
+      errorType,
+      requestBytes: end.requestBytes,
+      responseBytes: end.responseBytes,
+    };
     let route: string | undefined;
     let operation: string;
-    if (signals !== undefined) {
-      this.signals = signals;
-      ({ route, operation } = signals);
-      // Handles record outside any enclosing `trace()` by definition (series() semantics), and
-      // read no context: the server span is passed as the exemplar.
-      signals.record(seconds, errorType, end.requestBytes, end.responseBytes, this.span.spanContext());
+    if (cached !== undefined) {
+      this.signals = cached.signals;
+      route = cached.route;
+      operation = cached.signals.operation;
+      cached.signals.record(outcome, this.span.spanContext());
     } else {
       route = end.route === undefined ? undefined : scrubValue(end.route) || undefined;
       operation = operationOf(this.method, route);
-      recordUncached(collector, this.context, operation, exchange, seconds, errorType, end);
+      recordOperationSignals(collector, this.context, operation, exchange, outcome);
     }
     this.operation = operation;
     const span = this.span;
@@ -259,61 +200,7 @@ export class ServerRequest {
   responseBytes(bytes: number): void {
     const operation = this.operation;
     if (operation === undefined) return;
-    if (this.signals !== undefined) {
-      this.signals.output().record(bytes);
-      return;
-    }
-    const collector = this.server.collector;
-    collector.enterOutsideOperation(this.context, () =>
-      collector.recordSignal(GoldenSignals.TRAFFIC, bytes, {
-        operation,
-        exchange: this.server.exchange,
-        kind: "bytes",
-        direction: "output",
-      }),
-    );
+    if (this.signals !== undefined) this.signals.responseBytes(bytes);
+    else recordResponseBytes(this.server.collector, this.context, operation, this.server.exchange, bytes);
   }
-}
-
-/** The request's signals through `recordSignal()`: a recorder without `series()`, or past the route bound. */
-function recordUncached(
-  collector: Recorder,
-  context: Context,
-  operation: string,
-  exchange: Exchange | undefined,
-  seconds: number,
-  errorType: ErrorType | undefined,
-  end: ServerRequestEnd,
-): void {
-  // Outside any enclosing `trace()`: this request is its own operation, and must not overwrite
-  // the held latency or error of an operation that happens to be active where `finish` fired.
-  // In the request's context: its server span is the exemplar of these signals.
-  collector.enterOutsideOperation(context, () => {
-    collector.recordSignal(GoldenSignals.LATENCY, seconds, {
-      operation,
-      exchange,
-      outcome: errorType === undefined ? "ok" : "error",
-    });
-    collector.recordSignal(GoldenSignals.ERROR_RATE, errorType === undefined ? 0 : 1, {
-      operation,
-      exchange,
-      error_type: errorType,
-    });
-    if (end.requestBytes !== undefined) {
-      collector.recordSignal(GoldenSignals.TRAFFIC, end.requestBytes, {
-        operation,
-        exchange,
-        kind: "bytes",
-        direction: "input",
-      });
-    }
-    if (end.responseBytes !== undefined) {
-      collector.recordSignal(GoldenSignals.TRAFFIC, end.responseBytes, {
-        operation,
-        exchange,
-        kind: "bytes",
-        direction: "output",
-      });
-    }
-  });
 }
