@@ -82,6 +82,15 @@ describe("the installed zoran-telemetrie binary", () => {
     const out = join(dir, "zoran.rules.yml");
     expect((await run(["rules", "--out", out])).status).toBe(0);
     expect(readFileSync(out, "utf8")).toBe(result.stdout);
+    const native = await run(["rules", "--native-histograms"]);
+    expect(native.status).toBe(0);
+    expect(native.stdout).toBe(
+      readFileSync(
+        join(pkg.packageDir, "dashboards", "prometheus", "zoran-telemetrie.native.rules.yml"),
+        "utf8",
+      ),
+    );
+    expect(native.stdout).toContain("histogram_fraction(");
   });
 
   for (const system of MODULE_SYSTEMS) {
