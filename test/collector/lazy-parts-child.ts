@@ -28,9 +28,15 @@ const look = (step: string) => {
   for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1))
     esm.push(String(m.message));
   const loaded = [...Object.keys(cache), ...esm];
-  steps[step] = Object.fromEntries(
-    Object.entries(PARTS).map(([part, pattern]) => [part, loaded.some((file) => pattern.test(file))]),
-  );
+  steps[step] = {
+    ...Object.fromEntries(
+      Object.entries(PARTS).map(([part, pattern]) => [part, loaded.some((file) => pattern.test(file))]),
+    ),
+    // Node's fetch (undici), loaded by the first touch of a Fetch API global.
+    fetch: (process as unknown as { moduleLoadList: string[] }).moduleLoadList.some((name) =>
+      name.includes("undici"),
+    ),
+  };
 };
 
 const silent = { error() {}, warn() {}, info() {}, debug() {}, verbose() {} };

@@ -337,7 +337,15 @@ function observeIterator(inner: AsyncIterator<unknown>, call: SdkCall): AsyncIte
   return observed;
 }
 
-const BODY_GETTER = Object.getOwnPropertyDescriptor(Response.prototype, "body")?.get;
+// Read on first use, not at import: touching the global `Response` makes Node load its fetch
+// implementation (undici), about 14 ms of CPU here, which every import of the package paid
+// (`node --cpu-prof` of `require("zoran-telemetrie")`, bench/import-time.bench.ts).
+let bodyGetter: (() => unknown) | null | undefined;
+
+function responseBodyGetter(): (() => unknown) | undefined {
+  bodyGetter ??= Object.getOwnPropertyDescriptor(Response.prototype, "body")?.get ?? null;
+  return bodyGetter ?? undefined;
+}
 
 /**
  * Counts the bytes of a streamed response body as its reader reads them: `body` is replaced, on
@@ -345,12 +353,13 @@ const BODY_GETTER = Object.getOwnPropertyDescriptor(Response.prototype, "body")?
  * original when `body` was never touched).
  */
 function countStreamedBody(response: Response, add: (bytes: number) => void): void {
-  if (BODY_GETTER === undefined) return;
+  const getBody = responseBodyGetter();
+  if (getBody === undefined) return;
   Object.defineProperty(response, "body", {
     configurable: true,
     enumerable: true,
     get(this: Response) {
-      const body = BODY_GETTER.call(this) as ReadableStream<Uint8Array> | null;
+      const body = getBody.call(this) as ReadableStream<Uint8Array> | null;
       const counted =
         body === null
           ? null
