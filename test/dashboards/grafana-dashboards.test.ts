@@ -1,10 +1,8 @@
 import type { Dashboard as SchemaDashboard } from "@grafana/schema";
 import { describe, expect, it } from "vitest";
-import {
-  buildGrafanaDashboards,
-  DATASOURCE_VARIABLE,
-  GRAFANA_DASHBOARD_UIDS,
-} from "../../src/dashboards/grafana-dashboards.js";
+import { GRAFANA_DASHBOARD_UIDS } from "../../src/dashboards/grafana-base-dashboard.js";
+import { buildGrafanaDashboards } from "../../src/dashboards/grafana-dashboards.js";
+import { DATASOURCE_VARIABLE } from "../../src/dashboards/grafana-variables.js";
 import {
   GOLDEN_SIGNAL_METRICS,
   REFUSALS_METRIC,
