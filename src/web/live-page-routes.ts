@@ -10,7 +10,8 @@ import type { RouteHandler } from "../endpoint/route-handler.js";
 import { describeError } from "../privacy/describe-error.js";
 import type { WindowStore } from "../window/window-store.js";
 import { LivePointCache } from "./live-point-cache.js";
-import { buildLiveSnapshot, type LiveFilter, type LiveSnapshot } from "./live-snapshot.js";
+import { buildLiveSnapshot, type LiveSnapshot } from "./live-snapshot.js";
+import type { LiveFilter } from "./live-snapshot-options.js";
 import { LIVE_PAGE_ASSETS, renderLivePage } from "./render-live-page.js";
 
 /** Options of the built-in live page. */

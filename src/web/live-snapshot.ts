@@ -1,71 +1,14 @@
-import type { AlertCondition, AlertState, AlertStatus } from "../alerting/alert-state.js";
 import { ERROR_TYPES, PROBE_RESOURCES } from "../signals/label-values.js";
 import { REFUSALS_METRIC, TIME_TO_FIRST_TOKEN_METRIC } from "../signals/metric-definitions.js";
 import { type LabelMatcher, labelSetKey } from "../window/label-matcher.js";
 import type { SignalSelector, WindowQuery, WindowValue } from "../window/window-query.js";
-import { GEN_AI_TOKEN_USAGE, type WindowStore } from "../window/window-store.js";
+import { alertRows, type LiveAlert } from "./alert-rows.js";
+import { errorTypeRows, type LiveErrorTypeRow } from "./error-type-rows.js";
+import { LATENCY_QUANTILES, type LiveChart } from "./live-chart.js";
 import { LivePointCache } from "./live-point-cache.js";
-
-/** One line of a live chart: its legend label and one value per timestamp (`null` = no data). */
-export interface LiveChartSeries {
-  /** Legend label; may carry a user's label value, so the page shows it with `textContent`. */
-  readonly label: string;
-  readonly values: (number | null)[];
-}
-
-/** One panel's chart: the unit of its left axis and its lines. */
-export interface LiveChart {
-  /** Unit of the values: `s`, `ratio` (0..1), `req/s`, `tokens/s`, `/s`. */
-  readonly unit: string;
-  readonly series: LiveChartSeries[];
-}
-
-/** One row of the per-operation breakdown, over the summary window. */
-export interface LiveOperationRow {
-  readonly operation: string;
-  readonly exchange: string;
-  /** Completed operations per second. */
-  readonly requestsPerSecond: number;
-  /** Errors per request (0..1); `null` when no request completed in the window. */
-  readonly errorRatio: number | null;
-  /** Latency quantiles in seconds; `null` without observations. */
-  readonly p50Seconds: number | null;
-  readonly p95Seconds: number | null;
-  readonly p99Seconds: number | null;
-  /** Tokens per second, both directions. */
-  readonly tokensPerSecond: number;
-}
-
-/** One error type over the summary window. */
-export interface LiveErrorTypeRow {
-  /** One of the closed `error_type` set (`crash`, `timeout`, ...). */
-  readonly errorType: string;
-  /** Errors of this type per second. */
-  readonly perSecond: number;
-  /** Errors of this type per request (0..1). */
-  readonly ratio: number;
-}
-
-/** What the page shows of one alert. */
-export interface LiveAlert {
-  readonly name: string;
-  readonly status: AlertStatus;
-  readonly severity: string;
-  readonly value: number | null;
-  readonly threshold: number;
-  /** What the value measures and how it meets the threshold; `null` when the engine did not say. */
-  readonly condition: AlertCondition | null;
-  readonly activeAt: string | null;
-  /** Labels besides `alertname` and `severity` (they have their own columns). */
-  readonly labels: Readonly<Record<string, string>>;
-}
-
-/** The operation every chart and table is narrowed to (`/api/snapshot?operation=...`). */
-export interface LiveFilter {
-  readonly operation: string;
-  /** Also narrows to one exchange kind when given. */
-  readonly exchange?: string;
-}
+import type { LiveFilter, LiveSnapshotOptions } from "./live-snapshot-options.js";
+import { type LiveOperationRow, operationRows } from "./operation-rows.js";
+import { tokensByModel } from "./tokens-by-model.js";
 
 /**
  * The JSON body of `GET /api/snapshot`: the four golden signals as chart series over the chosen
@@ -117,49 +60,14 @@ export interface LiveSnapshot {
   readonly alerts: LiveAlert[] | null;
 }
 
-/** What {@link buildLiveSnapshot} reads. */
-export interface LiveSnapshotOptions {
-  readonly serviceName: string;
-  readonly window: WindowStore;
-  readonly alerts?: () => readonly AlertState[];
-  /** Longest range of the charts, in milliseconds (clamped to the store's fine retention). */
-  readonly historyMs: number;
-  /** Range to chart, in milliseconds (clamped to `historyMs`). @default historyMs */
-  readonly rangeMs?: number;
-  /** Narrow every chart and table to one operation. @default none */
-  readonly filter?: LiveFilter;
-  /** Window of the breakdown tables, in milliseconds. */
-  readonly summaryWindowMs: number;
-  readonly refreshMs: number;
-  /** Rows of the per-operation table at most. */
-  readonly maxOperations: number;
-  /** Saturation lines at most (probe resources first, then custom ones). */
-  readonly maxResources: number;
-  /** Model lines at most in "tokens by model" (the busiest). @default 8 */
-  readonly maxModels?: number;
-  /** Epoch milliseconds of "now". */
-  readonly nowMs: number;
-  /** Chart points kept from earlier calls on the same store. @default none (every point computed) */
-  readonly cache?: LivePointCache;
-  /**
-   * Time allowed for computing new points of one chart line, in milliseconds; the older points
-   * left over are gaps until a later call (with the same `cache`) fills them.
-   * @default Infinity
-   */
-  readonly lineBudgetMs?: number;
-}
-
 const REQUESTS: SignalSelector = { signal: "traffic", statistic: "rate", kind: "requests" };
 const TOKENS: SignalSelector = { signal: "traffic", statistic: "rate", kind: "tokens" };
 const ERROR_RATE: SignalSelector = { signal: "errors", statistic: "rate" };
 const SATURATION_MAX: SignalSelector = { signal: "saturation", statistic: "max" };
-const LATENCY_QUANTILES = ["p50", "p95", "p99"] as const;
 const TTFT_QUANTILES = [
   ["p50", 0.5],
   ["p95", 0.95],
 ] as const;
-const BY_OPERATION = ["operation", "exchange"] as const;
-const BY_MODEL = ["gen_ai.response.model", "gen_ai.request.model"] as const;
 /** Intervals each chart point covers (see `pointWindowMs`). */
 const POINT_WINDOW_STEPS = 5;
 
@@ -324,121 +232,6 @@ function matcherOf(filter: LiveFilter | undefined): LabelMatcher | undefined {
   return filter.exchange === undefined
     ? { operation: filter.operation }
     : { operation: filter.operation, exchange: filter.exchange };
-}
-
-/** The model a token series belongs to: the one the response named, else the one asked for. */
-function modelOf(labels: Readonly<Record<string, string>>): string {
-  return labels["gen_ai.response.model"] || labels["gen_ai.request.model"] || "unknown";
-}
-
-function tokensByModel(
-  window: WindowStore,
-  options: LiveSnapshotOptions,
-  history: { windowMs: number; nowMs: number },
-  line: (key: string, compute: (query: WindowQuery) => WindowValue[]) => WindowValue[][],
-): LiveChart | null {
-  if (!window.hasSeries(GEN_AI_TOKEN_USAGE)) return null;
-  const busiest = new Map<string, number>();
-  for (const group of window.genAiTokenRate({ ...history, by: BY_MODEL })) {
-    const model = modelOf(group.labels);
-    busiest.set(model, (busiest.get(model) ?? 0) + group.value);
-  }
-  const models = [...busiest.entries()]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, options.maxModels ?? 8)
-    .map(([model]) => model);
-  const points = line("gen-ai-tokens", (query) => window.genAiTokenRate({ ...query, by: BY_MODEL }));
-  return {
-    unit: "tokens/s",
-    series: models.map((model) => ({
-      label: model,
-      values: points.map((groups) => {
-        let sum: number | null = null;
-        for (const group of groups) if (modelOf(group.labels) === model) sum = (sum ?? 0) + group.value;
-        return sum;
-      }),
-    })),
-  };
-}
-
-function operationRows(
-  window: WindowStore,
-  options: LiveSnapshotOptions,
-  matcher: LabelMatcher | undefined,
-): { operations: LiveOperationRow[]; operationsOmitted: number } {
-  const query = { windowMs: options.summaryWindowMs, nowMs: options.nowMs, by: BY_OPERATION, matcher };
-  const byKey = (values: { labels: Readonly<Record<string, string>>; value: number }[]) =>
-    new Map(values.map((group) => [labelSetKey(group.labels), group.value]));
-  const errorRatios = byKey(window.errorRatio(query));
-  const tokens = byKey(window.trafficRate("tokens", query));
-  const quantiles = LATENCY_QUANTILES.map((statistic) =>
-    byKey(window.measure({ signal: "latency", statistic }, query)),
-  );
-  const rows = window
-    .requestRate(query)
-    .filter((group) => group.value > 0)
-    .sort((a, b) => b.value - a.value)
-    .map((group): LiveOperationRow => {
-      const key = labelSetKey(group.labels);
-      return {
-        operation: group.labels.operation ?? "",
-        exchange: group.labels.exchange ?? "",
-        requestsPerSecond: group.value,
-        errorRatio: errorRatios.get(key) ?? null,
-        p50Seconds: quantiles[0]!.get(key) ?? null,
-        p95Seconds: quantiles[1]!.get(key) ?? null,
-        p99Seconds: quantiles[2]!.get(key) ?? null,
-        tokensPerSecond: tokens.get(key) ?? 0,
-      };
-    });
-  return {
-    operations: rows.slice(0, options.maxOperations),
-    operationsOmitted: Math.max(0, rows.length - options.maxOperations),
-  };
-}
-
-function errorTypeRows(
-  window: WindowStore,
-  options: LiveSnapshotOptions,
-  matcher: LabelMatcher | undefined,
-): LiveErrorTypeRow[] {
-  const query = { windowMs: options.summaryWindowMs, nowMs: options.nowMs, matcher };
-  const requests = window.requestRate(query)[0]?.value ?? 0;
-  return window
-    .errorRate({ ...query, by: ["error_type"] })
-    .filter((group) => group.value > 0)
-    .sort((a, b) => b.value - a.value)
-    .map((group) => ({
-      errorType: group.labels.error_type ?? "",
-      perSecond: group.value,
-      ratio: requests > 0 ? group.value / requests : 0,
-    }));
-}
-
-/** Alert rows; with a filter, the alerts of that operation and those of no operation in particular. */
-function alertRows(
-  alerts: (() => readonly AlertState[]) | undefined,
-  filter: LiveFilter | undefined,
-): LiveAlert[] | null {
-  if (alerts === undefined) return null;
-  return alerts()
-    .filter((alert) => {
-      const operation = alert.labels.operation;
-      return filter === undefined || operation === undefined || operation === filter.operation;
-    })
-    .map((alert) => {
-      const { alertname: _name, severity: _severity, ...labels } = alert.labels;
-      return {
-        name: alert.name,
-        status: alert.status,
-        severity: alert.severity,
-        value: alert.value,
-        threshold: alert.threshold,
-        condition: alert.condition ?? null,
-        activeAt: alert.activeAt,
-        labels,
-      };
-    });
 }
 
 function byProbeFirst(a: string, b: string): number {

@@ -6,7 +6,8 @@ import {
   REFUSALS_METRIC,
   TIME_TO_FIRST_TOKEN_METRIC,
 } from "../../src/signals/metric-definitions.js";
-import { buildLiveSnapshot, type LiveSnapshotOptions } from "../../src/web/live-snapshot.js";
+import { buildLiveSnapshot } from "../../src/web/live-snapshot.js";
+import type { LiveSnapshotOptions } from "../../src/web/live-snapshot-options.js";
 import { WindowStore } from "../../src/window/window-store.js";
 
 const STEP_MS = 1_000;

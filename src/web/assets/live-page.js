@@ -10,9 +10,9 @@
  */
 
 /** @typedef {import("../live-snapshot.js").LiveSnapshot} LiveSnapshot */
-/** @typedef {import("../live-snapshot.js").LiveChart} LiveChart */
-/** @typedef {import("../live-snapshot.js").LiveAlert} LiveAlert */
-/** @typedef {import("../live-snapshot.js").LiveOperationRow} LiveOperationRow */
+/** @typedef {import("../live-chart.js").LiveChart} LiveChart */
+/** @typedef {import("../alert-rows.js").LiveAlert} LiveAlert */
+/** @typedef {import("../operation-rows.js").LiveOperationRow} LiveOperationRow */
 /** @typedef {{ operation: string, exchange?: string }} Filter */
 /** @typedef {"auto" | "dark" | "light"} Theme */
 /** @typedef {{ text: string, className?: string, label: string, node?: Node }} Cell */
