@@ -3,12 +3,13 @@ import { durationOption } from "../config/duration-option.js";
 import { createTelemetryLogger } from "../diagnostics/telemetry-logger.js";
 import { describeError } from "../privacy/describe-error.js";
 import { labelSetKey } from "../window/label-matcher.js";
-import type { SignalSelector, WindowValue } from "../window/window-query.js";
 import type { WindowStore } from "../window/window-store.js";
-import type { AlertRule, Comparison } from "./alert-rule.js";
-import type { AlertNotification, AlertState, AlertStatus, Notifier } from "./alert-state.js";
+import { type AlertInstance, toNotification, toState } from "./alert-instance.js";
+import type { AlertRule } from "./alert-rule.js";
+import type { AlertNotification, AlertState, Notifier } from "./alert-state.js";
 import { type DeliveryOptions, DeliveryQueue, type DeliveryStats } from "./delivery-queue.js";
-import { expandTemplate, fingerprintLabels } from "./expand-template.js";
+import { fingerprintLabels } from "./expand-template.js";
+import { observeRule, trackRuleWindows } from "./observe-rule.js";
 
 /** Options of {@link AlertingEngine}. */
 export interface AlertingEngineOptions {
@@ -36,30 +37,6 @@ export interface AlertingEngineOptions {
   readonly onDeliveryError?: (notifier: string, error: Error) => void;
   /** Where failing rules and deliveries are reported. @default the loud default logger (`createTelemetryLogger`) */
   readonly diag?: DiagLogger;
-}
-
-interface AlertInstance {
-  readonly ruleIndex: number;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly fingerprint: string;
-  status: AlertStatus;
-  value: number | null;
-  activeAt?: number;
-  firedAt?: number;
-  resolvedAt?: number;
-  lastHeldAt?: number;
-  lastEvaluatedAt?: number;
-  /** Per notifier: when it was last sent this alert as firing. */
-  readonly lastSentMs: number[];
-}
-
-interface Observation {
-  readonly byLabels: Readonly<Record<string, string>>;
-  readonly value: number;
-  /** The condition that starts an alert. */
-  readonly breached: boolean;
-  /** The looser condition that keeps a pending or firing alert (hysteresis). */
-  readonly held: boolean;
 }
 
 /**
@@ -168,12 +145,12 @@ export class AlertingEngine {
       for (const instance of this.instances.values()) {
         if (instance.ruleIndex !== ruleIndex) continue;
         any = true;
-        states.push(this.toState(rule, instance));
+        states.push(toState(rule, instance));
       }
       if (!any) {
         const labels = this.alertLabels(rule, {});
         states.push(
-          this.toState(rule, {
+          toState(rule, {
             ruleIndex,
             labels,
             fingerprint: fingerprintLabels(labels),
@@ -208,7 +185,7 @@ export class AlertingEngine {
     nowMs: number,
     outbox: AlertNotification[][],
   ): void {
-    const observations = this.observe(rule, nowMs);
+    const observations = observeRule(this.window, rule, nowMs);
     this.lastValues[ruleIndex] = observations[0]?.value ?? null;
     const seen = new Set<string>();
     for (const observation of observations) {
@@ -270,7 +247,7 @@ export class AlertingEngine {
       if (heldAgo >= rule.keepFiringForMs) {
         instance.status = "resolved";
         instance.resolvedAt = nowMs;
-        const resolved = this.toNotification(rule, instance, "resolved");
+        const resolved = toNotification(rule, instance, "resolved", this.generatorURL);
         for (const batch of outbox) batch.push(resolved);
         return;
       }
@@ -285,52 +262,9 @@ export class AlertingEngine {
       const repeatMs = notifier.repeatIntervalMs ?? this.repeatIntervalMs;
       if (nowMs - instance.lastSentMs[i]! < repeatMs) return;
       instance.lastSentMs[i] = nowMs;
-      notification ??= this.toNotification(rule, instance, "firing");
+      notification ??= toNotification(rule, instance, "firing", this.generatorURL);
       outbox[i]!.push(notification);
     });
-  }
-
-  private observe(rule: AlertRule, nowMs: number): Observation[] {
-    if (rule.kind === "threshold") {
-      const selector: SignalSelector = {
-        signal: rule.signal,
-        statistic: rule.statistic,
-        kind: rule.trafficKind,
-      };
-      const values = this.window.measure(selector, {
-        windowMs: rule.windowMs,
-        matcher: rule.matchers,
-        by: rule.by,
-        nowMs,
-      });
-      return values.map(({ labels, value }) => ({
-        byLabels: labels,
-        value,
-        breached: compare(value, rule.comparison, rule.threshold),
-        held: compare(value, rule.comparison, rule.resolveThreshold),
-      }));
-    }
-    const { slo } = rule;
-    const selector: SignalSelector =
-      slo.signal === "errors"
-        ? { signal: "errors", statistic: "ratio" }
-        : { signal: "latency", statistic: "ratio", latencyThresholdSeconds: slo.latencyThreshold! };
-    const budget = 1 - slo.objective;
-    const query = { matcher: slo.matchers, by: rule.by, nowMs };
-    const short = new Map<string, WindowValue>();
-    for (const value of this.window.measure(selector, { ...query, windowMs: rule.shortWindowMs })) {
-      short.set(labelSetKey(value.labels), value);
-    }
-    const observations: Observation[] = [];
-    for (const long of this.window.measure(selector, { ...query, windowMs: rule.longWindowMs })) {
-      const shortBurnRate = (short.get(labelSetKey(long.labels))?.value ?? 0) / budget;
-      const burnRate = long.value / budget;
-      // Both windows must burn faster than the factor; the value shown is the long window's
-      // burn rate, as in the generated Prometheus rule.
-      const breached = burnRate > rule.factor && shortBurnRate > rule.factor;
-      observations.push({ byLabels: long.labels, value: burnRate, breached, held: breached });
-    }
-    return observations;
   }
 
   private alertLabels(rule: AlertRule, byLabels: Readonly<Record<string, string>>): Record<string, string> {
@@ -341,98 +275,5 @@ export class AlertingEngine {
       severity: rule.severity,
       service: this.serviceName,
     };
-  }
-
-  private annotations(rule: AlertRule, instance: AlertInstance): Record<string, string> {
-    const context = { value: instance.value, labels: instance.labels };
-    const out: Record<string, string> = {};
-    const { summary, description, runbookUrl } = rule.annotations;
-    if (summary !== undefined) out.summary = expandTemplate(summary, context);
-    if (description !== undefined) out.description = expandTemplate(description, context);
-    if (runbookUrl !== undefined) out.runbook_url = runbookUrl;
-    return out;
-  }
-
-  private toNotification(
-    rule: AlertRule,
-    instance: AlertInstance,
-    status: "firing" | "resolved",
-  ): AlertNotification {
-    return {
-      status,
-      labels: instance.labels,
-      annotations: this.annotations(rule, instance),
-      startsAt: new Date(instance.firedAt ?? instance.activeAt ?? 0).toISOString(),
-      endsAt: status === "resolved" ? new Date(instance.resolvedAt ?? 0).toISOString() : null,
-      generatorURL: this.generatorURL,
-      fingerprint: instance.fingerprint,
-      value: instance.value,
-    };
-  }
-
-  private toState(rule: AlertRule, instance: AlertInstance): AlertState {
-    return {
-      name: rule.name,
-      status: instance.status,
-      severity: rule.severity,
-      labels: instance.labels,
-      annotations: this.annotations(rule, instance),
-      value: instance.value,
-      threshold: rule.kind === "threshold" ? rule.threshold : rule.factor,
-      condition:
-        rule.kind === "threshold"
-          ? {
-              signal: rule.signal,
-              statistic: rule.statistic,
-              ...(rule.signal === "traffic" ? { kind: rule.trafficKind } : {}),
-              comparison: rule.comparison,
-            }
-          : { signal: rule.slo.signal, statistic: "burn_rate", comparison: ">" },
-      activeAt: iso(instance.activeAt),
-      firedAt: iso(instance.firedAt),
-      resolvedAt: iso(instance.resolvedAt),
-      lastEvaluatedAt: iso(instance.lastEvaluatedAt),
-      fingerprint: instance.fingerprint,
-    };
-  }
-}
-
-function compare(value: number, comparison: Comparison, threshold: number): boolean {
-  switch (comparison) {
-    case ">":
-      return value > threshold;
-    case ">=":
-      return value >= threshold;
-    case "<":
-      return value < threshold;
-    case "<=":
-      return value <= threshold;
-  }
-}
-
-function iso(ms: number | undefined): string | null {
-  return ms === undefined ? null : new Date(ms).toISOString();
-}
-
-/** Declares the windows `rule` queries to the store, before any ingest (see `WindowStore.track`). */
-function trackRuleWindows(window: WindowStore, rule: AlertRule): void {
-  if (rule.kind === "threshold") {
-    const selector: SignalSelector = {
-      signal: rule.signal,
-      statistic: rule.statistic,
-      kind: rule.trafficKind,
-    };
-    window.track(selector, { windowMs: rule.windowMs, matcher: rule.matchers, by: rule.by });
-    return;
-  }
-  const { slo } = rule;
-  if (slo.signal !== "latency") return;
-  const selector: SignalSelector = {
-    signal: "latency",
-    statistic: "ratio",
-    latencyThresholdSeconds: slo.latencyThreshold!,
-  };
-  for (const windowMs of [rule.shortWindowMs, rule.longWindowMs]) {
-    window.track(selector, { windowMs, matcher: slo.matchers, by: rule.by });
   }
 }
