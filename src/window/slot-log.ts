@@ -1,8 +1,19 @@
-/**
- * How the numbers of one slot are laid out: `counter` one value (a delta), `gauge` two (last
- * sample, highest sample), `histogram` one per bucket (bucket deltas, most of them zero).
- */
-export type SlotLayout = "counter" | "gauge" | "histogram";
+import {
+  decodePayload,
+  encodePayload,
+  ensureScratchBytes,
+  MAX_VARINT_BYTES,
+  readVarint,
+  type SlotLayout,
+  scratchBytes,
+  scratchValues,
+  skipPayload,
+  varintEnd,
+  writeVarint,
+} from "./slot-encoding.js";
+import { addSlotsTo, forEachSlot, gaugeOfSlots, sumSlots } from "./slot-scan.js";
+
+export type { SlotLayout } from "./slot-encoding.js";
 
 /**
  * The slots of one series (or one aggregate) in one tier of the window store, kept as a log of
@@ -120,95 +131,16 @@ export class SlotLog {
 
   /** Sum of the counter values of the slots of intervals `from..to`, oldest first (as a dense ring adds them). */
   sum(from: number, to: number): number {
-    let sum = 0;
-    if (this.records === 0 || to < from) return sum;
-    const bytes = this.bytes;
-    const tail = this.tail;
-    let offset = this.seek(from);
-    let epoch = this.cursorEpoch;
-    let first = true;
-    while (offset < tail) {
-      // One-byte gaps and one-byte values inline: most slots are consecutive and counts small.
-      let gap = bytes[offset]!;
-      if (gap < 0x80) offset++;
-      else {
-        gap = readVarint(bytes, offset);
-        offset = varintEnd;
-      }
-      if (first) first = false;
-      else epoch += gap;
-      const head = bytes[offset]!;
-      let value: number;
-      if ((head & 0x81) === 0) {
-        value = head >> 1;
-        offset++;
-      } else {
-        value = readValue(bytes, offset, 0);
-        offset = valueEnd;
-      }
-      if (epoch > to) break;
-      if (epoch >= from) sum += value;
-    }
-    return sum;
+    if (this.records === 0 || to < from) return 0;
+    const offset = this.seek(from);
+    return sumSlots(this.bytes, offset, this.tail, this.cursorEpoch, from, to);
   }
 
   /** Adds the bucket values of the slots of intervals `from..to` into `counts`, oldest first. */
   addTo(from: number, to: number, counts: Float64Array): void {
     if (this.records === 0 || to < from) return;
-    const bytes = this.bytes;
-    const width = this.width;
-    const tail = this.tail;
-    let offset = this.seek(from);
-    let epoch = this.cursorEpoch;
-    let first = true;
-    while (offset < tail) {
-      let gap = bytes[offset]!;
-      if (gap < 0x80) offset++;
-      else {
-        gap = readVarint(bytes, offset);
-        offset = varintEnd;
-      }
-      if (first) first = false;
-      else epoch += gap;
-      if (epoch > to) break;
-      const inside = epoch >= from;
-      if (width > 28) {
-        offset = readMask(bytes, offset, width);
-        for (let b = 0; b < width; b++) {
-          if (maskBits[b] === 0) continue;
-          const value = readValue(bytes, offset, 0);
-          offset = valueEnd;
-          if (inside) counts[b] = counts[b]! + value;
-        }
-        continue;
-      }
-      // Up to 28 buckets: the mask fits one integer; visit its set bits, lowest first.
-      let mask = 0;
-      let shift = 0;
-      let byte: number;
-      do {
-        byte = bytes[offset++]!;
-        mask |= (byte & 0x7f) << shift;
-        shift += 7;
-      } while (byte >= 0x80);
-      while (mask !== 0) {
-        const low = mask & -mask;
-        mask ^= low;
-        const head = bytes[offset]!;
-        let value: number;
-        if ((head & 0x81) === 0) {
-          value = head >> 1;
-          offset++;
-        } else {
-          value = readValue(bytes, offset, 0);
-          offset = valueEnd;
-        }
-        if (inside) {
-          const b = 31 - Math.clz32(low);
-          counts[b] = counts[b]! + value;
-        }
-      }
-    }
+    const offset = this.seek(from);
+    addSlotsTo(this.bytes, offset, this.tail, this.cursorEpoch, this.width, from, to, counts);
   }
 
   /**
@@ -216,26 +148,9 @@ export class SlotLog {
    * sample, `max` the highest sample; NaN when no slot there holds a sample.
    */
   gauge(statistic: "last" | "max", from: number, to: number): number {
-    let result = Number.NaN;
-    if (this.records === 0 || to < from) return result;
-    const bytes = this.bytes;
-    let offset = this.seek(from);
-    let epoch = this.cursorEpoch;
-    let first = true;
-    while (offset < this.tail) {
-      const gap = readVarint(bytes, offset);
-      offset = varintEnd;
-      if (first) first = false;
-      else epoch += gap;
-      const last = readValue(bytes, offset, 0);
-      const max = readValue(bytes, valueEnd, last);
-      offset = valueEnd;
-      if (epoch > to) break;
-      if (epoch < from) continue;
-      const sample = statistic === "last" ? last : max;
-      result = statistic === "last" || Number.isNaN(result) ? sample : Math.max(result, sample);
-    }
-    return result;
+    if (this.records === 0 || to < from) return Number.NaN;
+    const offset = this.seek(from);
+    return gaugeOfSlots(this.bytes, offset, this.tail, this.cursorEpoch, statistic, from, to);
   }
 
   /**
@@ -244,20 +159,8 @@ export class SlotLog {
    */
   forEach(from: number, to: number, visit: (epoch: number, values: Float64Array) => void): void {
     if (this.records === 0 || to < from) return;
-    const width = this.width;
-    const values = new Float64Array(width);
-    let offset = this.seek(from);
-    let epoch = this.cursorEpoch;
-    let first = true;
-    while (offset < this.tail) {
-      const gap = readVarint(this.bytes, offset);
-      offset = varintEnd;
-      if (first) first = false;
-      else epoch += gap;
-      offset = decodePayload(this.bytes, offset, this.layout, width, values);
-      if (epoch > to) break;
-      if (epoch >= from) visit(epoch, values);
-    }
+    const offset = this.seek(from);
+    forEachSlot(this.bytes, offset, this.tail, this.cursorEpoch, this.layout, this.width, from, to, visit);
   }
 
   /** Drops the slots of intervals before `epoch` (they left the tier's retention). */
@@ -402,167 +305,4 @@ export class SlotLog {
 }
 
 const MIN_CAPACITY = 32;
-/** Longest varint: 2^53 in 7-bit groups. */
-const MAX_VARINT_BYTES = 8;
 const EMPTY_BYTES = new Uint8Array(0);
-
-// The largest integer stored as a varint; larger ones and non-integers are stored as float64.
-const MAX_VARINT_INTEGER = 2 ** 52;
-/** First byte of a value: float64 follows. */
-const FLOAT_TAG = 0x01;
-/** First byte of a gauge's `max`: the same as its `last`. */
-const SAME_TAG = 0x03;
-
-// Decoders return their end offset through these (no allocation per value).
-let varintEnd = 0;
-let valueEnd = 0;
-/** Bits of the mask `readMask` read last, one byte per bucket. */
-let maskBits = new Uint8Array(64);
-
-const float = new Float64Array(1);
-const floatBytes = new Uint8Array(float.buffer);
-let scratchBytes = new Uint8Array(256);
-let scratch = new Float64Array(32);
-
-function scratchValues(width: number): Float64Array {
-  if (scratch.length < width) scratch = new Float64Array(width);
-  return scratch;
-}
-
-function ensureScratchBytes(length: number): void {
-  if (scratchBytes.length < length) {
-    const grown = new Uint8Array(length * 2);
-    grown.set(scratchBytes);
-    scratchBytes = grown;
-  }
-}
-
-function readVarint(bytes: Uint8Array, offset: number): number {
-  let byte = bytes[offset++]!;
-  if (byte < 0x80) {
-    varintEnd = offset;
-    return byte;
-  }
-  let value = byte & 0x7f;
-  let scale = 0x80;
-  do {
-    byte = bytes[offset++]!;
-    value += (byte & 0x7f) * scale;
-    scale *= 0x80;
-  } while (byte >= 0x80);
-  varintEnd = offset;
-  return value;
-}
-
-function writeVarint(bytes: Uint8Array, offset: number, value: number): number {
-  while (value >= 0x80) {
-    bytes[offset++] = (value % 0x80) | 0x80;
-    value = Math.floor(value / 0x80);
-  }
-  bytes[offset++] = value;
-  return offset;
-}
-
-/** Reads one value at `offset` (`previous`: what the "same" byte stands for); sets `valueEnd`. */
-function readValue(bytes: Uint8Array, offset: number, previous: number): number {
-  const first = bytes[offset]!;
-  if ((first & 1) === 0) {
-    const value = readVarint(bytes, offset) / 2;
-    valueEnd = varintEnd;
-    return value;
-  }
-  if (first === SAME_TAG) {
-    valueEnd = offset + 1;
-    return previous;
-  }
-  for (let i = 0; i < 8; i++) floatBytes[i] = bytes[offset + 1 + i]!;
-  valueEnd = offset + 9;
-  return float[0]!;
-}
-
-function writeValue(bytes: Uint8Array, offset: number, value: number): number {
-  if (Number.isInteger(value) && value >= 0 && value <= MAX_VARINT_INTEGER && !Object.is(value, -0)) {
-    return writeVarint(bytes, offset, value * 2);
-  }
-  bytes[offset] = FLOAT_TAG;
-  float[0] = value;
-  for (let i = 0; i < 8; i++) bytes[offset + 1 + i] = floatBytes[i]!;
-  return offset + 9;
-}
-
-/** Reads a bucket mask into `maskBits` (1 = the bucket has a value); returns the offset after it. */
-function readMask(bytes: Uint8Array, offset: number, width: number): number {
-  if (maskBits.length < width) maskBits = new Uint8Array(width);
-  const bits = maskBits;
-  let b = 0;
-  let byte: number;
-  do {
-    byte = bytes[offset++]!;
-    for (let i = 0; i < 7 && b < width; i++, b++) bits[b] = (byte >> i) & 1;
-  } while (byte >= 0x80);
-  for (; b < width; b++) bits[b] = 0;
-  return offset;
-}
-
-/** Decodes one payload into `out` (width numbers); returns the offset after it. */
-function decodePayload(
-  bytes: Uint8Array,
-  offset: number,
-  layout: SlotLayout,
-  width: number,
-  out: Float64Array,
-): number {
-  if (layout === "counter") {
-    out[0] = readValue(bytes, offset, 0);
-    return valueEnd;
-  }
-  if (layout === "gauge") {
-    out[0] = readValue(bytes, offset, 0);
-    out[1] = readValue(bytes, valueEnd, out[0]!);
-    return valueEnd;
-  }
-  offset = readMask(bytes, offset, width);
-  const bits = maskBits;
-  let previous = 0;
-  for (let b = 0; b < width; b++) {
-    if (bits[b] === 0) {
-      out[b] = 0;
-      continue;
-    }
-    previous = readValue(bytes, offset, previous);
-    out[b] = previous;
-    offset = valueEnd;
-  }
-  return offset;
-}
-
-function skipPayload(bytes: Uint8Array, offset: number, layout: SlotLayout, width: number): number {
-  return decodePayload(bytes, offset, layout, width, scratchValues(width));
-}
-
-/** Encodes one payload into the scratch bytes from `at`; returns the end offset there. */
-function encodePayload(layout: SlotLayout, width: number, values: Float64Array, at: number): number {
-  ensureScratchBytes(at + 2 + Math.ceil(width / 7) + width * 9);
-  const bytes = scratchBytes;
-  if (layout === "counter") return writeValue(bytes, at, values[0]!);
-  if (layout === "gauge") {
-    const end = writeValue(bytes, at, values[0]!);
-    if (Object.is(values[1], values[0])) {
-      bytes[end] = SAME_TAG;
-      return end + 1;
-    }
-    return writeValue(bytes, end, values[1]!);
-  }
-  // The mask, 7 buckets per byte; the high bit says more mask bytes follow.
-  let last = -1;
-  for (let b = 0; b < width; b++) if (values[b] !== 0) last = b;
-  let offset = at;
-  for (let start = 0; start === 0 || start <= last; start += 7) {
-    let byte = 0;
-    for (let i = 0; i < 7 && start + i < width; i++) if (values[start + i] !== 0) byte |= 1 << i;
-    if (start + 7 <= last) byte |= 0x80;
-    bytes[offset++] = byte;
-  }
-  for (let b = 0; b <= last; b++) if (values[b] !== 0) offset = writeValue(bytes, offset, values[b]!);
-  return offset;
-}
