@@ -1,19 +1,11 @@
-import type { Attributes, Span } from "@opentelemetry/api";
-import { OperationScope } from "../recording/operation-scope.js";
+import type { Span } from "@opentelemetry/api";
 import type { Recorder } from "../recording/recorder.js";
-import { GoldenSignals } from "../signals/golden-signals.js";
 import { ERROR_TYPES, type ErrorType } from "../signals/label-values.js";
 import { classifiedErrorType } from "./ai/ai-error-type.js";
 import type { ResolvedExchangeOptions } from "./ai-exchange-options.js";
 import { type AiUsage, isFirstTokenEvent, readAiUsage, StreamUsage } from "./ai-usage.js";
-import { genAiMetrics } from "./gen-ai-metrics.js";
 import { payloadSize } from "./payload-size.js";
-
-// The attributes of the exchange's TRAFFIC values, made once (nothing allocated per exchange for them).
-const INPUT_TOKENS = Object.freeze({ kind: "tokens", direction: "input" });
-const OUTPUT_TOKENS = Object.freeze({ kind: "tokens", direction: "output" });
-const INPUT_BYTES = Object.freeze({ kind: "bytes", direction: "input" });
-const OUTPUT_BYTES = Object.freeze({ kind: "bytes", direction: "output" });
+import { recordAiExchange } from "./record-ai-exchange.js";
 
 /** How an exchange ended: `ok` or one of the golden-signal error types. */
 export type AiExchangeOutcome = "ok" | ErrorType;
@@ -28,29 +20,31 @@ export type AiExchangeOutcome = "ok" | ErrorType;
 export class AiExchange {
   /** Aborts at the `timeoutMs` deadline (pass it to the model client); undefined without a deadline. */
   readonly signal: AbortSignal | undefined;
-  private inputTokens: number | undefined;
-  private outputTokens: number | undefined;
-  private cachedInputTokens: number | undefined;
-  private requestByteCount: number | undefined;
-  private responseByteCount: number | undefined;
+  // The readings: internal, not private, because recordAiExchange() (record-ai-exchange.ts)
+  // reads them when the exchange ends.
+  /** @internal */ inputTokens: number | undefined;
+  /** @internal */ outputTokens: number | undefined;
+  /** @internal */ cachedInputTokens: number | undefined;
+  /** @internal */ requestByteCount: number | undefined;
+  /** @internal */ responseByteCount: number | undefined;
   // Sizes the adapters saw on the wire (the SDK's own request body, Content-Length, SSE bytes):
   // used when the caller counted none itself, so `ex.request()` around an instrumented client
   // does not count the request twice.
-  private observedRequestBytes: number | undefined;
-  private observedResponseBytes: number | undefined;
-  private responseModel: string | undefined;
-  private finishReasons: string[] | undefined;
-  private errorType: ErrorType | undefined;
-  private refusals = 0;
-  private attempts = 0;
-  private firstChunkSeconds: number | undefined;
-  private firstTokenSeconds: number | undefined;
+  /** @internal */ observedRequestBytes: number | undefined;
+  /** @internal */ observedResponseBytes: number | undefined;
+  /** @internal */ responseModel: string | undefined;
+  /** @internal */ finishReasons: string[] | undefined;
+  /** @internal */ errorType: ErrorType | undefined;
+  /** @internal */ refusals = 0;
+  /** @internal */ attempts = 0;
+  /** @internal */ firstChunkSeconds: number | undefined;
+  /** @internal */ firstTokenSeconds: number | undefined;
   // Responses and streams already read: the adapter inside and `ex.response()` outside may see
   // the same object; it is counted once. A plain array, not a WeakSet: an exchange reads one or
   // a few objects and lives as long as its call (a WeakSet per exchange showed in GC profiles).
   private absorbed: object[] | undefined;
   private finished = false;
-  private endMs: number | undefined;
+  /** @internal */ endMs: number | undefined;
   /** @internal `performance.now()` at the start. */
   readonly startMs = performance.now();
 
@@ -337,77 +331,10 @@ export class AiExchange {
     if (this.finished) return;
     this.finished = true;
     try {
-      this.record(recorder, span, thrownType, crashed);
+      recordAiExchange(this, this.options, recorder, span, thrownType, crashed);
     } catch (error) {
       recorder.diag.debug(`zoran-telemetrie: an AI exchange could not be recorded whole: ${String(error)}`);
     }
-  }
-
-  private record(recorder: Recorder, span: Span, thrownType: ErrorType | undefined, crashed: boolean): void {
-    if (thrownType !== undefined) this.errorType = thrownType;
-    const seconds = this.elapsedSeconds();
-    // Inside the exchange's `trace()`, an explicit latency replaces the measured one.
-    if (this.endMs !== undefined) recorder.recordSignal(GoldenSignals.LATENCY, seconds);
-    if (this.inputTokens !== undefined)
-      recorder.recordSignal(GoldenSignals.TRAFFIC, this.inputTokens, INPUT_TOKENS);
-    if (this.outputTokens !== undefined)
-      recorder.recordSignal(GoldenSignals.TRAFFIC, this.outputTokens, OUTPUT_TOKENS);
-    const requestBytes = this.requestByteCount ?? this.observedRequestBytes;
-    if (requestBytes !== undefined) recorder.recordSignal(GoldenSignals.TRAFFIC, requestBytes, INPUT_BYTES);
-    const responseBytes = this.responseByteCount ?? this.observedResponseBytes;
-    if (responseBytes !== undefined)
-      recorder.recordSignal(GoldenSignals.TRAFFIC, responseBytes, OUTPUT_BYTES);
-    // A crash is recorded by `trace()` itself when the error is rethrown.
-    if (this.errorType !== undefined && !crashed)
-      recorder.recordSignal(GoldenSignals.ERROR_RATE, 1, { error_type: this.errorType });
-    for (let i = 0; i < this.refusals; i++) recorder.recordRefusal();
-    if (this.firstTokenSeconds !== undefined) recorder.recordTimeToFirstToken(this.firstTokenSeconds);
-
-    // The GenAI metrics and counters need the operation's scope: none when the collector is
-    // disabled (nothing is recorded then).
-    const captured = recorder.capture().operation;
-    const scope = captured instanceof OperationScope ? captured : undefined;
-    const metrics = scope === undefined ? undefined : genAiMetrics(recorder);
-    if (scope === undefined || metrics === undefined) return;
-    const operationName = metrics.name(this.options.genAiOperation) ?? "chat";
-    const provider = metrics.name(this.options.provider) ?? "unknown";
-    const requestModel = metrics.name(this.options.model);
-    const responseModel = metrics.name(this.responseModel);
-    const errorType = crashed ? "crash" : this.errorType;
-    const handles = metrics.handlesFor(operationName, provider, requestModel, responseModel, errorType);
-    handles.duration.record(seconds);
-    if (this.inputTokens !== undefined) handles.inputTokens.record(this.inputTokens);
-    if (this.outputTokens !== undefined) handles.outputTokens.record(this.outputTokens);
-    if (this.firstChunkSeconds !== undefined && metrics.mode === "latest_experimental")
-      handles.firstChunk.record(this.firstChunkSeconds);
-    metrics.addAttempts(scope.operation, scope.exchangeIndex, Math.max(1, this.attempts));
-    if (this.cachedInputTokens !== undefined && this.cachedInputTokens > 0)
-      metrics.addCachedTokens(scope.operation, scope.exchangeIndex, this.cachedInputTokens);
-
-    if (!span.isRecording()) return;
-    const attributes: Attributes = {
-      "gen_ai.operation.name": operationName,
-      [metrics.providerKey]: provider,
-    };
-    if (requestModel !== undefined) attributes["gen_ai.request.model"] = requestModel;
-    if (responseModel !== undefined) attributes["gen_ai.response.model"] = responseModel;
-    if (this.inputTokens !== undefined) attributes["gen_ai.usage.input_tokens"] = this.inputTokens;
-    if (this.outputTokens !== undefined) attributes["gen_ai.usage.output_tokens"] = this.outputTokens;
-    if (this.cachedInputTokens !== undefined)
-      attributes["gen_ai.usage.cache_read.input_tokens"] = this.cachedInputTokens;
-    if (this.finishReasons !== undefined)
-      // Through the names cache: finish reasons are a small set of identifiers (`stop`, `end_turn`).
-      attributes["gen_ai.response.finish_reasons"] = this.finishReasons.map(
-        (reason) => metrics.name(reason) ?? "other",
-      );
-    if (this.firstChunkSeconds !== undefined)
-      attributes["gen_ai.response.time_to_first_chunk"] = this.firstChunkSeconds;
-    if (this.firstTokenSeconds !== undefined)
-      attributes["zoran.time_to_first_token"] = this.firstTokenSeconds;
-    // Semantic conventions: `http.request.resend_count` is the number of retries.
-    if (this.attempts > 1) attributes["http.request.resend_count"] = this.attempts - 1;
-    if (this.refusals > 0) attributes["zoran.refusals"] = this.refusals;
-    span.setAttributes(attributes);
   }
 
   private addTokens(input: unknown, output: unknown, cached: unknown): void {
@@ -416,7 +343,8 @@ export class AiExchange {
     if (isCount(cached)) this.cachedInputTokens = (this.cachedInputTokens ?? 0) + cached;
   }
 
-  private elapsedSeconds(): number {
+  /** @internal Seconds since the start, up to {@link endAt} when it was called. */
+  elapsedSeconds(): number {
     return ((this.endMs ?? performance.now()) - this.startMs) / 1000;
   }
 }
