@@ -36,7 +36,8 @@ export {
 export type { InstrumentOptions } from "./instrument/ai/instrument-client.js";
 export type { LangChainCallbackHandler, LangChainHandlerOptions } from "./instrument/ai/langchain-handler.js";
 export { langChainHandler } from "./instrument/ai/langchain-handler.js";
-export type { AiExchange, AiExchangeOptions, AiExchangeOutcome } from "./instrument/ai-exchange.js";
+export type { AiExchange, AiExchangeOutcome } from "./instrument/ai-exchange.js";
+export type { AiExchangeOptions } from "./instrument/ai-exchange-options.js";
 export type { AiUsage } from "./instrument/ai-usage.js";
 export { readAiUsage } from "./instrument/ai-usage.js";
 export type { HttpListenerOptions } from "./instrument/create-http-listener.js";

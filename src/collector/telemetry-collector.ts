@@ -15,11 +15,9 @@ import type { RouteHandler } from "../endpoint/route-handler.js";
 import { ExpositionConflictLog } from "../exporters/prometheus/exposition-conflicts.js";
 import type { TelemetryExporter } from "../exporters/telemetry-exporter.js";
 import { type InstrumentOptions, instrumentClient } from "../instrument/ai/instrument-client.js";
-import {
-  type AiExchange,
-  type AiExchangeOptions,
-  exchange as runExchange,
-} from "../instrument/ai-exchange.js";
+import type { AiExchange } from "../instrument/ai-exchange.js";
+import type { AiExchangeOptions } from "../instrument/ai-exchange-options.js";
+import { exchange as runExchange } from "../instrument/exchange.js";
 import { type WrapOptions, wrap as wrapFunction } from "../instrument/wrap.js";
 import { describeError } from "../privacy/describe-error.js";
 import { DEFAULT_MAX_BUCKETS } from "../recording/exponential-buckets.js";

@@ -1,106 +1,14 @@
-import { type Attributes, type Span, SpanKind } from "@opentelemetry/api";
-import { OperationScope } from "../recording/operation-scope.js";
+import type { Span } from "@opentelemetry/api";
 import type { Recorder } from "../recording/recorder.js";
-import { GoldenSignals } from "../signals/golden-signals.js";
 import { ERROR_TYPES, type ErrorType } from "../signals/label-values.js";
 import { classifiedErrorType } from "./ai/ai-error-type.js";
-import { withExchange } from "./ai/exchange-context.js";
+import type { ResolvedExchangeOptions } from "./ai-exchange-options.js";
 import { type AiUsage, isFirstTokenEvent, readAiUsage, StreamUsage } from "./ai-usage.js";
-import { genAiMetrics } from "./gen-ai-metrics.js";
 import { payloadSize } from "./payload-size.js";
-
-/** Options of one {@link exchange}. */
-export interface AiExchangeOptions {
-  /** Operation name, the `operation` label and span name (free text, scrubbed), e.g. `summarize_ticket`. */
-  readonly operation: string;
-  /** Who talks to whom: an AI with another AI (`ai_ai`) or with a person (`ai_human`). */
-  readonly kind: "ai_ai" | "ai_human";
-  /** The model's provider, e.g. `openai`, `anthropic` (`gen_ai.system` / `gen_ai.provider.name`). */
-  readonly provider?: string;
-  /** The model asked for (`gen_ai.request.model`). */
-  readonly model?: string;
-  /** GenAI operation name (`gen_ai.operation.name`): `chat`, `text_completion`, `embeddings`, `invoke_agent`, ... @default "chat" */
-  readonly genAiOperation?: string;
-  /**
-   * Checks a response passed to `ex.response()` or `ex.validate()`: false (or a throw) makes the
-   * outcome `invalid_response`.
-   */
-  readonly validate?: (response: unknown) => boolean;
-  /**
-   * Policy flag: this request must be answered, so a refusal the adapters detect (OpenAI
-   * `message.refusal` or `content_filter`, a Responses refusal part, Anthropic `stop_reason:
-   * "refusal"`) is also an `unjustified_refusal` error. Refusals are counted in
-   * `zoran_refusals_total` either way. @default false
-   */
-  readonly mustAnswer?: boolean;
-  /**
-   * Policy classifier, for refusals the adapters cannot see (e.g. a polite "I can't help"): true
-   * counts a refusal and makes the outcome `unjustified_refusal`. Called with the response of
-   * `ex.response()`, or with the stream's {@link AiUsage} summary at the end of a stream.
-   */
-  readonly isUnjustifiedRefusal?: (response: unknown) => boolean;
-  /** Deadline in milliseconds: `ex.signal` aborts then, and a failure after it is a `timeout`. */
-  readonly timeoutMs?: number;
-}
-
-// The attributes of the exchange's TRAFFIC values, made once (nothing allocated per exchange for them).
-const INPUT_TOKENS = Object.freeze({ kind: "tokens", direction: "input" });
-const OUTPUT_TOKENS = Object.freeze({ kind: "tokens", direction: "output" });
-const INPUT_BYTES = Object.freeze({ kind: "bytes", direction: "input" });
-const OUTPUT_BYTES = Object.freeze({ kind: "bytes", direction: "output" });
+import { recordAiExchange } from "./record-ai-exchange.js";
 
 /** How an exchange ended: `ok` or one of the golden-signal error types. */
 export type AiExchangeOutcome = "ok" | ErrorType;
-
-/**
- * {@link AiExchangeOptions} read once into plain values: a getter that throws or a proxy cannot
- * reach the exchange's later steps (issue 15, item 12).
- * @internal
- */
-export interface ResolvedExchangeOptions {
-  readonly operation: string;
-  readonly kind: "ai_ai" | "ai_human" | undefined;
-  readonly provider: unknown;
-  readonly model: unknown;
-  readonly genAiOperation: unknown;
-  readonly validate: ((response: unknown) => boolean) | undefined;
-  readonly mustAnswer: boolean;
-  readonly isUnjustifiedRefusal: ((response: unknown) => boolean) | undefined;
-  readonly timeoutMs: number | undefined;
-}
-
-/** @internal Reads `options` once, field by field; what cannot be read takes its default. */
-export function resolveExchangeOptions(recorder: Recorder, options: unknown): ResolvedExchangeOptions {
-  const read = (key: keyof AiExchangeOptions): unknown => {
-    try {
-      return (options as Record<string, unknown>)[key];
-    } catch {
-      recorder.diag.warn(`zoran-telemetrie: exchange() option ${key} could not be read; its default is used`);
-      return undefined;
-    }
-  };
-  if (typeof options !== "object" || options === null) {
-    recorder.diag.warn("zoran-telemetrie: exchange() options must be an object; recorded as operation none");
-    options = {};
-  }
-  const operation = read("operation");
-  const kind = read("kind");
-  const validate = read("validate");
-  const classifier = read("isUnjustifiedRefusal");
-  const timeoutMs = read("timeoutMs");
-  return {
-    operation: typeof operation === "string" ? operation : "none",
-    kind: kind === "ai_ai" || kind === "ai_human" ? kind : undefined,
-    provider: read("provider"),
-    model: read("model"),
-    genAiOperation: read("genAiOperation"),
-    validate: typeof validate === "function" ? (validate as (response: unknown) => boolean) : undefined,
-    mustAnswer: read("mustAnswer") === true,
-    isUnjustifiedRefusal:
-      typeof classifier === "function" ? (classifier as (response: unknown) => boolean) : undefined,
-    timeoutMs: typeof timeoutMs === "number" && timeoutMs > 0 ? timeoutMs : undefined,
-  };
-}
 
 /**
  * One AI exchange in progress, handed to the function given to {@link exchange} (and kept by the
@@ -112,29 +20,31 @@ export function resolveExchangeOptions(recorder: Recorder, options: unknown): Re
 export class AiExchange {
   /** Aborts at the `timeoutMs` deadline (pass it to the model client); undefined without a deadline. */
   readonly signal: AbortSignal | undefined;
-  private inputTokens: number | undefined;
-  private outputTokens: number | undefined;
-  private cachedInputTokens: number | undefined;
-  private requestByteCount: number | undefined;
-  private responseByteCount: number | undefined;
+  // The readings: internal, not private, because recordAiExchange() (record-ai-exchange.ts)
+  // reads them when the exchange ends.
+  /** @internal */ inputTokens: number | undefined;
+  /** @internal */ outputTokens: number | undefined;
+  /** @internal */ cachedInputTokens: number | undefined;
+  /** @internal */ requestByteCount: number | undefined;
+  /** @internal */ responseByteCount: number | undefined;
   // Sizes the adapters saw on the wire (the SDK's own request body, Content-Length, SSE bytes):
   // used when the caller counted none itself, so `ex.request()` around an instrumented client
   // does not count the request twice.
-  private observedRequestBytes: number | undefined;
-  private observedResponseBytes: number | undefined;
-  private responseModel: string | undefined;
-  private finishReasons: string[] | undefined;
-  private errorType: ErrorType | undefined;
-  private refusals = 0;
-  private attempts = 0;
-  private firstChunkSeconds: number | undefined;
-  private firstTokenSeconds: number | undefined;
+  /** @internal */ observedRequestBytes: number | undefined;
+  /** @internal */ observedResponseBytes: number | undefined;
+  /** @internal */ responseModel: string | undefined;
+  /** @internal */ finishReasons: string[] | undefined;
+  /** @internal */ errorType: ErrorType | undefined;
+  /** @internal */ refusals = 0;
+  /** @internal */ attempts = 0;
+  /** @internal */ firstChunkSeconds: number | undefined;
+  /** @internal */ firstTokenSeconds: number | undefined;
   // Responses and streams already read: the adapter inside and `ex.response()` outside may see
   // the same object; it is counted once. A plain array, not a WeakSet: an exchange reads one or
   // a few objects and lives as long as its call (a WeakSet per exchange showed in GC profiles).
   private absorbed: object[] | undefined;
   private finished = false;
-  private endMs: number | undefined;
+  /** @internal */ endMs: number | undefined;
   /** @internal `performance.now()` at the start. */
   readonly startMs = performance.now();
 
@@ -421,77 +331,10 @@ export class AiExchange {
     if (this.finished) return;
     this.finished = true;
     try {
-      this.record(recorder, span, thrownType, crashed);
+      recordAiExchange(this, this.options, recorder, span, thrownType, crashed);
     } catch (error) {
       recorder.diag.debug(`zoran-telemetrie: an AI exchange could not be recorded whole: ${String(error)}`);
     }
-  }
-
-  private record(recorder: Recorder, span: Span, thrownType: ErrorType | undefined, crashed: boolean): void {
-    if (thrownType !== undefined) this.errorType = thrownType;
-    const seconds = this.elapsedSeconds();
-    // Inside the exchange's `trace()`, an explicit latency replaces the measured one.
-    if (this.endMs !== undefined) recorder.recordSignal(GoldenSignals.LATENCY, seconds);
-    if (this.inputTokens !== undefined)
-      recorder.recordSignal(GoldenSignals.TRAFFIC, this.inputTokens, INPUT_TOKENS);
-    if (this.outputTokens !== undefined)
-      recorder.recordSignal(GoldenSignals.TRAFFIC, this.outputTokens, OUTPUT_TOKENS);
-    const requestBytes = this.requestByteCount ?? this.observedRequestBytes;
-    if (requestBytes !== undefined) recorder.recordSignal(GoldenSignals.TRAFFIC, requestBytes, INPUT_BYTES);
-    const responseBytes = this.responseByteCount ?? this.observedResponseBytes;
-    if (responseBytes !== undefined)
-      recorder.recordSignal(GoldenSignals.TRAFFIC, responseBytes, OUTPUT_BYTES);
-    // A crash is recorded by `trace()` itself when the error is rethrown.
-    if (this.errorType !== undefined && !crashed)
-      recorder.recordSignal(GoldenSignals.ERROR_RATE, 1, { error_type: this.errorType });
-    for (let i = 0; i < this.refusals; i++) recorder.recordRefusal();
-    if (this.firstTokenSeconds !== undefined) recorder.recordTimeToFirstToken(this.firstTokenSeconds);
-
-    // The GenAI metrics and counters need the operation's scope: none when the collector is
-    // disabled (nothing is recorded then).
-    const captured = recorder.capture().operation;
-    const scope = captured instanceof OperationScope ? captured : undefined;
-    const metrics = scope === undefined ? undefined : genAiMetrics(recorder);
-    if (scope === undefined || metrics === undefined) return;
-    const operationName = metrics.name(this.options.genAiOperation) ?? "chat";
-    const provider = metrics.name(this.options.provider) ?? "unknown";
-    const requestModel = metrics.name(this.options.model);
-    const responseModel = metrics.name(this.responseModel);
-    const errorType = crashed ? "crash" : this.errorType;
-    const handles = metrics.handlesFor(operationName, provider, requestModel, responseModel, errorType);
-    handles.duration.record(seconds);
-    if (this.inputTokens !== undefined) handles.inputTokens.record(this.inputTokens);
-    if (this.outputTokens !== undefined) handles.outputTokens.record(this.outputTokens);
-    if (this.firstChunkSeconds !== undefined && metrics.mode === "latest_experimental")
-      handles.firstChunk.record(this.firstChunkSeconds);
-    metrics.addAttempts(scope.operation, scope.exchangeIndex, Math.max(1, this.attempts));
-    if (this.cachedInputTokens !== undefined && this.cachedInputTokens > 0)
-      metrics.addCachedTokens(scope.operation, scope.exchangeIndex, this.cachedInputTokens);
-
-    if (!span.isRecording()) return;
-    const attributes: Attributes = {
-      "gen_ai.operation.name": operationName,
-      [metrics.providerKey]: provider,
-    };
-    if (requestModel !== undefined) attributes["gen_ai.request.model"] = requestModel;
-    if (responseModel !== undefined) attributes["gen_ai.response.model"] = responseModel;
-    if (this.inputTokens !== undefined) attributes["gen_ai.usage.input_tokens"] = this.inputTokens;
-    if (this.outputTokens !== undefined) attributes["gen_ai.usage.output_tokens"] = this.outputTokens;
-    if (this.cachedInputTokens !== undefined)
-      attributes["gen_ai.usage.cache_read.input_tokens"] = this.cachedInputTokens;
-    if (this.finishReasons !== undefined)
-      // Through the names cache: finish reasons are a small set of identifiers (`stop`, `end_turn`).
-      attributes["gen_ai.response.finish_reasons"] = this.finishReasons.map(
-        (reason) => metrics.name(reason) ?? "other",
-      );
-    if (this.firstChunkSeconds !== undefined)
-      attributes["gen_ai.response.time_to_first_chunk"] = this.firstChunkSeconds;
-    if (this.firstTokenSeconds !== undefined)
-      attributes["zoran.time_to_first_token"] = this.firstTokenSeconds;
-    // Semantic conventions: `http.request.resend_count` is the number of retries.
-    if (this.attempts > 1) attributes["http.request.resend_count"] = this.attempts - 1;
-    if (this.refusals > 0) attributes["zoran.refusals"] = this.refusals;
-    span.setAttributes(attributes);
   }
 
   private addTokens(input: unknown, output: unknown, cached: unknown): void {
@@ -500,60 +343,10 @@ export class AiExchange {
     if (isCount(cached)) this.cachedInputTokens = (this.cachedInputTokens ?? 0) + cached;
   }
 
-  private elapsedSeconds(): number {
+  /** @internal Seconds since the start, up to {@link endAt} when it was called. */
+  elapsedSeconds(): number {
     return ((this.endMs ?? performance.now()) - this.startMs) / 1000;
   }
-}
-
-/**
- * Runs `fn` as one AI exchange: an operation (span, one request, latency) of kind `ai_ai` or
- * `ai_human` whose handle `ex` records tokens, sizes, time to first token, refusals and the
- * outcome. A throw is classified by the one AI error taxonomy (`timeout` after the deadline or
- * for timeout errors, `rate_limited`, `provider_error`, `invalid_response`, `other`; see
- * `ai/ai-error-type.ts`), else it is a `crash`; it is always rethrown. Also emits the GenAI
- * semantic-convention client metrics. Prompt and completion content is never recorded.
- *
- * Instrumented clients, the AI SDK middleware and `instrumentFetch` running inside `fn` add their
- * readings to this exchange and count no request of their own (outermost wins).
- *
- * @example
- * const answer = await collector.exchange({ operation: "summarize", kind: "ai_human", provider: "openai", model: "gpt-4o-mini" },
- *   async (ex) => ex.response(await openai.chat.completions.create(ex.request(body))));
- */
-export async function exchange<T>(
-  collector: Recorder,
-  options: AiExchangeOptions,
-  fn: (ex: AiExchange) => T | Promise<T>,
-): Promise<T> {
-  if (typeof fn !== "function") {
-    throw new TypeError(`zoran-telemetrie: exchange(options, fn) needs a function, got ${typeof fn}`);
-  }
-  const resolved = resolveExchangeOptions(collector, options);
-  const settled = await collector.trace(
-    resolved.operation,
-    (span): Promise<{ value: T } | { error: unknown }> => {
-      const ex = new AiExchange(resolved);
-      const context = withExchange(collector.contextManager.active(), ex);
-      return collector.contextManager.with(context, async () => {
-        try {
-          const value = await fn(ex);
-          ex.finish(collector, span, undefined, false);
-          return { value };
-        } catch (error) {
-          const type = ex.classify(error);
-          ex.finish(collector, span, type, type === undefined);
-          // Unclassified: rethrown inside `trace()`, which records it as a crash on the span too.
-          if (type === undefined) throw error;
-          return { error };
-        }
-      });
-    },
-    resolved.kind === undefined
-      ? { kind: SpanKind.CLIENT }
-      : { exchange: resolved.kind, kind: SpanKind.CLIENT },
-  );
-  if ("error" in settled) throw settled.error;
-  return settled.value;
 }
 
 function isCount(value: unknown): value is number {

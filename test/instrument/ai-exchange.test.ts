@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { HistogramMetricData, ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { afterEach, describe, expect, it } from "vitest";
 import { TelemetryCollector } from "../../src/collector/telemetry-collector.js";
-import { exchange } from "../../src/instrument/ai-exchange.js";
+import { exchange } from "../../src/instrument/exchange.js";
 import {
   GEN_AI_DURATION_BOUNDS_SECONDS,
   GEN_AI_METRIC_NAMES,

@@ -5,7 +5,7 @@ import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expressMiddleware, GoldenSignals, instrumentFetch, TelemetryCollector } from "zoran-telemetrie";
 import { createWebhookNotifier } from "zoran-telemetrie/alerting";
-import { exchange } from "../../src/instrument/ai-exchange.js";
+import { exchange } from "../../src/instrument/exchange.js";
 import { wrap } from "../../src/instrument/wrap.js";
 import { sumOf } from "../helpers/prometheus-samples.js";
 

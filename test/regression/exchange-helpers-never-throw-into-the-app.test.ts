@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { TelemetryCollector } from "../../src/collector/telemetry-collector.js";
-import type { AiExchangeOptions } from "../../src/instrument/ai-exchange.js";
+import type { AiExchangeOptions } from "../../src/instrument/ai-exchange-options.js";
 import type { ErrorType } from "../../src/signals/label-values.js";
 import { sumOf } from "../helpers/prometheus-samples.js";
 

@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { GoldenSignals, TelemetryCollector } from "zoran-telemetrie";
 import { loadRules, RuleValidationError } from "zoran-telemetrie/alerting";
 import type { TelemetryCollectorOptions } from "../../src/collector/collector-options.js";
-import { exchange } from "../../src/instrument/ai-exchange.js";
+import { exchange } from "../../src/instrument/exchange.js";
 import { wrap } from "../../src/instrument/wrap.js";
 import { DROPPED_METRIC } from "../../src/signals/metric-definitions.js";
 import { sumOf } from "../helpers/prometheus-samples.js";

@@ -1,7 +1,8 @@
 import { type Context, INVALID_SPAN_CONTEXT, type Span, SpanKind, trace } from "@opentelemetry/api";
 import type { CapturedContext, Recorder } from "../../recording/recorder.js";
 import type { ErrorType } from "../../signals/label-values.js";
-import { AiExchange, type ResolvedExchangeOptions } from "../ai-exchange.js";
+import { AiExchange } from "../ai-exchange.js";
+import type { ResolvedExchangeOptions } from "../ai-exchange-options.js";
 import { readAiUsage, StreamUsage } from "../ai-usage.js";
 import { aiErrorType, markErrorType } from "./ai-error-type.js";
 import { exchangeIn, withCall } from "./exchange-context.js";
