@@ -1,56 +1,43 @@
 import type { Context, ContextManager, DiagLogger, Meter, Span, Tracer } from "@opentelemetry/api";
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
-import {
+import type {
   MeterProvider,
-  type MetricProducer,
-  type MetricReader,
-  type ResourceMetrics,
+  MetricProducer,
+  MetricReader,
+  ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
-import { AlwaysOffSampler, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import type { SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import type { AlertState } from "../alerting/alert-state.js";
 import type { AlertingEngine } from "../alerting/alerting-engine.js";
-import { FailureReporter } from "../diagnostics/failure-reporter.js";
 import type { HttpEndpoint } from "../endpoint/http-endpoint.js";
 import type { RouteHandler } from "../endpoint/route-handler.js";
-import { ExpositionConflictLog } from "../exporters/prometheus/exposition-conflicts.js";
-import type { TelemetryExporter } from "../exporters/telemetry-exporter.js";
 import { type InstrumentOptions, instrumentClient } from "../instrument/ai/instrument-client.js";
 import type { AiExchange } from "../instrument/ai-exchange.js";
 import type { AiExchangeOptions } from "../instrument/ai-exchange-options.js";
 import { exchange as runExchange } from "../instrument/exchange.js";
 import { type WrapOptions, wrap as wrapFunction } from "../instrument/wrap.js";
 import { describeError } from "../privacy/describe-error.js";
-import { DEFAULT_MAX_BUCKETS } from "../recording/exponential-buckets.js";
-import { GoldenSignalStore, type StoreMetricSource } from "../recording/golden-signal-store.js";
+import type { GoldenSignalStore, StoreMetricSource } from "../recording/golden-signal-store.js";
 import { OperationContextManager } from "../recording/operation-context-manager.js";
-import { PooledIdGenerator } from "../recording/pooled-id-generator.js";
 import type { CapturedContext, OpenOperation, Recorder } from "../recording/recorder.js";
 import type { ExchangeAttributes, SignalAttributes, TraceOptions } from "../recording/signal-attributes.js";
 import type { SignalHandle } from "../recording/signal-handle.js";
 import { SignalRecorder } from "../recording/signal-recorder.js";
 import { createProbes } from "../saturation/create-probes.js";
-import { registerRuntimeMetrics } from "../saturation/runtime-metrics.js";
-import type { SaturationProbe } from "../saturation/saturation-probe.js";
 import type { GoldenSignal } from "../signals/golden-signals.js";
-import { EXPORT_FAILURES_METRIC, INSTRUMENTATION_SCOPE } from "../signals/metric-definitions.js";
-import { SnapshotSource } from "../snapshot/snapshot-source.js";
+import type { SnapshotSource } from "../snapshot/snapshot-source.js";
 import type { WindowStore } from "../window/window-store.js";
 import { buildExporters, buildLiveParts } from "./build-parts.js";
+import { buildProviders, NON_RECORDING_TRACER } from "./build-providers.js";
+import { buildStoreParts } from "./build-store-parts.js";
+import { CollectorLifecycle } from "./collector-lifecycle.js";
 import type { TelemetryCollectorOptions } from "./collector-options.js";
-import { registerExitFlush } from "./exit-flush.js";
 import { type ExportFormat, type ExpositionSettings, serializeSnapshot } from "./export-format.js";
 import { type ResolvedCollectorOptions, resolveOptions } from "./resolve-options.js";
-import { Scheduler } from "./scheduler.js";
-import { SdkBridge } from "./sdk-bridge.js";
+import type { SdkBridge } from "./sdk-bridge.js";
 import { RUN_PERIODIC } from "./test-hooks.js";
 
 export type { SignalAttributes, TraceOptions } from "../recording/signal-attributes.js";
 export type { ExportFormat } from "./export-format.js";
-
-// Spans of a never-sampling provider do not record, cost little, and reach no processor.
-const NON_RECORDING_TRACER = new TracerProvider({ sampler: new AlwaysOffSampler() }).getTracer(
-  INSTRUMENTATION_SCOPE.name,
-);
 
 /**
  * Observes an AI service through the four golden signals, on OpenTelemetry: the composition
@@ -99,7 +86,6 @@ export class TelemetryCollector implements Recorder {
    * It leaves out what `metricReader` reads, so nothing is exported twice.
    */
   readonly metricProducer: MetricProducer;
-  private readonly operationContext: OperationContextManager;
   /** The collector's one logger: loud on stderr unless a diag logger is installed (`OTEL_LOG_LEVEL`). */
   readonly diag: DiagLogger;
   /** @internal The golden-signal store (benchmarks and the project's own tests). */
@@ -111,106 +97,76 @@ export class TelemetryCollector implements Recorder {
   private readonly recorder: SignalRecorder;
   private readonly source: SnapshotSource;
   private readonly endpoint: HttpEndpoint | undefined;
-  private readonly endpointError: unknown;
-  private readonly exporters: readonly TelemetryExporter[];
   private readonly alerting: AlertingEngine | undefined;
-  private readonly evaluationIntervalMs: number;
   private readonly activeTracer: Tracer | undefined;
   private readonly bridge: SdkBridge;
-  private readonly probes: SaturationProbe[];
-  private readonly scheduler: Scheduler;
-  private readonly failures: FailureReporter;
   private readonly exposition: ExpositionSettings;
-  private lastEvaluationMs = Number.NEGATIVE_INFINITY;
-  private stopRuntimeMetrics: (() => void) | undefined;
-  private stopExitFlush: (() => void) | undefined;
-  private starting: Promise<void> | undefined;
-  private stopping: Promise<void> | undefined;
+  private readonly lifecycle: CollectorLifecycle;
 
   constructor(options: TelemetryCollectorOptions = {}) {
     const resolved = resolveOptions(options);
     this.resolved = resolved;
-    this.scheduler = new Scheduler(resolved.manualScheduler);
     this.diag = resolved.diag;
     this.serviceName = resolved.serviceName;
-    const { resource } = resolved;
-    this.store = new GoldenSignalStore({
-      resource,
-      cardinalityLimit: resolved.cardinalityLimit,
-      diag: this.diag,
-      exemplars: resolved.exemplarFilter !== "always_off",
-      nativeMaxBuckets: resolved.nativeHistograms ? DEFAULT_MAX_BUCKETS : undefined,
-    });
-    this.failures = new FailureReporter(
-      this.diag,
-      (exporter) => this.store.exportFailed(exporter),
-      EXPORT_FAILURES_METRIC.promName,
-    );
-    this.operationContext = new OperationContextManager().enable();
-    this.contextManager = this.operationContext;
-    this.source = new SnapshotSource({
-      store: this.store,
-      cardinalityLimit: resolved.cardinalityLimit,
-      merge: resolved.cluster,
-      diag: this.diag,
-    });
-    // One conflict log for /metrics and export(): each cause reported and counted once.
-    const expositionReport = new ExpositionConflictLog(this.diag);
-    this.exposition = { withoutScopeInfo: resolved.exposition.withoutScopeInfo, report: expositionReport };
+    const { store, failures, source, exposition } = buildStoreParts(resolved);
+    this.store = store;
+    this.source = source;
+    this.exposition = exposition;
+    const operationContext = new OperationContextManager().enable();
     const parts = buildExporters({
       resolved,
       options,
-      resource,
+      resource: resolved.resource,
       collect: () => this.collect(),
-      reportFailure: (exporter, error) => this.failures.report(exporter, error),
-      reportSpansDropped: (exporter, reason, count) => this.store.spansDropped(exporter, reason, count),
-      expositionReport,
+      reportFailure: (exporter, error) => failures.report(exporter, error),
+      reportSpansDropped: (exporter, reason, count) => store.spansDropped(exporter, reason, count),
+      expositionReport: exposition.report,
     });
     this.endpoint = parts.endpoint;
-    this.endpointError = parts.endpointError;
-    this.exporters = parts.exporters;
-    this.meterProvider = new MeterProvider({ resource, readers: [this.source.reader] });
-    this.metricReader = this.source.applicationReader;
-    this.metricProducer = {
-      collect: async () => ({ resourceMetrics: await this.source.collectWithoutApplication(), errors: [] }),
-    };
-    const spanProcessors = [
-      ...parts.spanProcessors,
-      ...spanProcessorsOption(this.diag, options.spanProcessors),
-    ];
-    this.tracerProvider = new TracerProvider({
-      resource,
-      idGenerator: new PooledIdGenerator(),
-      spanProcessors,
+    const providers = buildProviders({
+      resolved,
+      source,
+      contextManager: operationContext,
+      exporterSpanProcessors: parts.spanProcessors,
+      spanProcessorsOption: options.spanProcessors,
     });
-    this.meter = this.meterProvider.getMeter(this.serviceName);
-    this.bridge = new SdkBridge({
-      contextManager: this.operationContext,
-      tracerProvider: this.tracerProvider,
-      meterProvider: this.meterProvider,
-      propagator: new CompositePropagator({
-        propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-      }),
-      spanProcessors,
-      tracing: resolved.tracing,
-      metricReaderBound: () => this.source.applicationReader.bound,
-      diag: this.diag,
-    });
+    this.meterProvider = providers.meterProvider;
+    this.metricReader = source.applicationReader;
+    this.metricProducer = providers.metricProducer;
+    this.tracerProvider = providers.tracerProvider;
+    this.meter = providers.meter;
+    this.bridge = providers.bridge;
     this.contextManager = this.bridge.contextManager;
     this.spanProcessor = this.bridge.spanProcessor;
     this.activeTracer = this.bridge.tracer;
     this.recorder = new SignalRecorder({
-      store: this.store,
-      contextManager: this.operationContext,
+      store,
+      contextManager: operationContext,
       tracer: this.activeTracer,
       disabled: resolved.disabled,
       exemplarFilter: resolved.exemplarFilter,
     });
-    this.probes = resolved.saturation === undefined ? [] : createProbes(resolved.saturation.probes);
+    const probes = resolved.saturation === undefined ? [] : createProbes(resolved.saturation.probes);
     const live = buildLiveParts(resolved, this.endpoint, () => this.alerts());
     this.window = live.window;
     this.alerting = live.alerting;
-    this.evaluationIntervalMs = live.evaluationIntervalMs;
+    this.lifecycle = new CollectorLifecycle({
+      resolved,
+      endpoint: parts.endpoint,
+      endpointError: parts.endpointError,
+      exporters: parts.exporters,
+      meterProvider: this.meterProvider,
+      tracerProvider: this.tracerProvider,
+      meter: this.meter,
+      contextManager: this.contextManager,
+      store,
+      probes,
+      window: live.window,
+      alerting: live.alerting,
+      evaluationIntervalMs: live.evaluationIntervalMs,
+      collect: () => this.collect(),
+      exitFlush: { shutdown: () => this.shutdown(), flush: () => this.flush() },
+    });
   }
 
   /**
@@ -393,8 +349,7 @@ export class TelemetryCollector implements Recorder {
    * and `shutdown()` still resolves.
    */
   start(): Promise<void> {
-    if (this.starting === undefined) this.starting = this.doStart();
-    return this.starting;
+    return this.lifecycle.start();
   }
 
   /**
@@ -403,139 +358,17 @@ export class TelemetryCollector implements Recorder {
    * budget. For serverless handlers, which must push before the runtime freezes the process:
    * `await collector.flush()` at the end of each invocation (docs/batch-jobs.md). Never rejects.
    */
-  async flush(): Promise<void> {
-    await withinMs(
-      Promise.allSettled([
-        ...this.exporters.map((exporter) => exporter.forceFlush?.()),
-        this.tracerProvider.forceFlush(),
-      ]),
-      this.resolved.shutdownTimeoutMs,
-    );
+  flush(): Promise<void> {
+    return this.lifecycle.flush();
   }
 
   /** Final flush of every exporter within the shutdown budget, then sockets closed and timers cleared. */
   shutdown(): Promise<void> {
-    if (this.stopping === undefined) this.stopping = this.doShutdown();
-    return this.stopping;
-  }
-
-  private async doStart(): Promise<void> {
-    if (this.resolved.disabled || this.stopping !== undefined) return;
-    if (this.endpointError !== undefined) throw this.endpointError;
-    const started: { shutdown(): Promise<void> }[] = [];
-    try {
-      if (this.endpoint !== undefined) {
-        await this.endpoint.start();
-        started.push(this.endpoint);
-      }
-      for (const exporter of this.exporters) {
-        await exporter.start?.();
-        started.push(exporter);
-      }
-    } catch (error) {
-      await Promise.allSettled(started.map((part) => part.shutdown()));
-      throw error;
-    }
-    if (this.resolved.runtimeMetrics) {
-      try {
-        this.stopRuntimeMetrics = registerRuntimeMetrics(this.meter);
-      } catch (error) {
-        this.diag.warn(`zoran-telemetrie: runtime metrics unavailable: ${describeError(error)}`);
-      }
-    }
-    const saturation = this.resolved.saturation;
-    if (saturation !== undefined && this.probes.length > 0) {
-      await this.scheduler.every(saturation.intervalMs, () => this.sampleProbes());
-    }
-    if (this.window !== undefined) {
-      await this.scheduler.every(this.resolved.window!.intervalMs, () => this.tickWindow());
-    }
-    const exitFlush = this.resolved.exitFlush;
-    if (exitFlush !== undefined && this.stopping === undefined) {
-      this.stopExitFlush = registerExitFlush(
-        { shutdown: () => this.shutdown(), flush: () => this.flush() },
-        exitFlush.signals,
-      );
-    }
+    return this.lifecycle.shutdown();
   }
 
   /** @internal Runs every periodic task once, now (the test helpers' manual clock). */
   [RUN_PERIODIC](): Promise<void> {
-    return this.scheduler.runAll();
+    return this.lifecycle.runPeriodic();
   }
-
-  /** Takes a snapshot into the window, then evaluates the alert rules over it when due. */
-  private async tickWindow(): Promise<void> {
-    try {
-      this.window!.ingest(await this.collect());
-      const now = this.resolved.clock();
-      if (this.alerting !== undefined && now - this.lastEvaluationMs >= this.evaluationIntervalMs) {
-        this.lastEvaluationMs = now;
-        this.alerting.evaluate(now);
-      }
-    } catch (error) {
-      this.diag.warn(`zoran-telemetrie: window update failed: ${describeError(error)}`);
-    }
-  }
-
-  private async sampleProbes(): Promise<void> {
-    for (const probe of this.probes) {
-      try {
-        const value = await probe.sample();
-        if (value !== undefined) {
-          const saturation = this.store.saturation;
-          saturation.set(saturation.seriesOf(probe.resource, 0), value);
-        }
-      } catch (error) {
-        this.diag.debug(`zoran-telemetrie: ${probe.resource} probe failed: ${describeError(error)}`);
-      }
-    }
-  }
-
-  private async doShutdown(): Promise<void> {
-    if (this.starting !== undefined) await this.starting.catch(() => undefined);
-    this.stopExitFlush?.();
-    this.scheduler.stop();
-    this.stopRuntimeMetrics?.();
-    // Each exporter's shutdown() flushes once within its own budget (the collector's, passed at
-    // construction); a separate forceFlush pass would flush twice and double the wait.
-    await withinMs(
-      Promise.allSettled([
-        this.endpoint?.shutdown(),
-        ...this.exporters.map((exporter) => exporter.shutdown()),
-        this.meterProvider.shutdown(),
-        this.tracerProvider.shutdown(),
-        this.alerting?.shutdown(),
-      ]),
-      this.resolved.shutdownTimeoutMs,
-    );
-    this.contextManager.disable();
-  }
-}
-
-/** The `spanProcessors` option: objects with `onEnd` and `shutdown` pass; others are reported and skipped. */
-function spanProcessorsOption(diag: DiagLogger, value: unknown): SpanProcessor[] {
-  if (value === undefined) return [];
-  const list = Array.isArray(value) ? value : [];
-  const valid = list.filter(
-    (p): p is SpanProcessor => typeof p?.onEnd === "function" && typeof p?.shutdown === "function",
-  );
-  if (!Array.isArray(value) || valid.length < list.length)
-    diag.warn(
-      "zoran-telemetrie: option spanProcessors must be an array of OpenTelemetry SpanProcessors; others ignored",
-    );
-  return valid;
-}
-
-/** Resolves when `promise` settles or after `ms`, whichever is first; never rejects. */
-async function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    promise.catch(() => undefined),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-      timer.unref();
-    }),
-  ]);
-  clearTimeout(timer);
 }

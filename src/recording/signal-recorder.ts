@@ -12,7 +12,6 @@ import {
 } from "@opentelemetry/api";
 import { ATTR_ERROR_TYPE, ATTR_EXCEPTION_TYPE } from "@opentelemetry/semantic-conventions";
 import { describeError } from "../privacy/describe-error.js";
-import { scrubValue } from "../privacy/scrub-value.js";
 import { type GoldenSignal, GoldenSignals } from "../signals/golden-signals.js";
 import {
   ERROR_TYPE_CRASH,
@@ -32,17 +31,16 @@ import {
   resolveTrafficSlot,
   resolveTrafficTable,
 } from "./attribute-resolver.js";
+import { errorTypeName } from "./error-type-name.js";
+import { countRefusal, observeTimeToFirstToken } from "./exchange-signals.js";
 import type { GoldenSignalStore, StoreMetricSource } from "./golden-signal-store.js";
+import { createOpenOperation } from "./open-operation.js";
 import { ContextFrame, exemplarEligible, type OperationContextManager } from "./operation-context-manager.js";
 import { OperationScope } from "./operation-scope.js";
 import type { CapturedContext, OpenOperation } from "./recorder.js";
-import type {
-  ExchangeAttributes,
-  ExemplarFilter,
-  SignalAttributes,
-  TraceOptions,
-} from "./signal-attributes.js";
+import type { ExchangeAttributes, SignalAttributes, TraceOptions } from "./signal-attributes.js";
 import { createSignalHandle, type SignalHandle } from "./signal-handle.js";
+import type { SignalRecorderOptions } from "./signal-recorder-options.js";
 import { withSpan } from "./span-frame.js";
 
 const SIGNAL_NAMES: ReadonlySet<string> = new Set(Object.values(GoldenSignals));
@@ -61,22 +59,6 @@ const SPAN_OPTIONS: readonly SpanOptions[] = [
   SpanKind.PRODUCER,
   SpanKind.CONSUMER,
 ].map((kind) => Object.freeze({ kind }));
-
-/** Parts of a {@link SignalRecorder}. */
-export interface SignalRecorderOptions {
-  readonly store: GoldenSignalStore;
-  /** Carries the OpenTelemetry context and the operation in flight across async calls. */
-  readonly contextManager: OperationContextManager;
-  /** Tracer of `trace()` spans; undefined with tracing off (no span is started). */
-  readonly tracer: Tracer | undefined;
-  /** Every call is a no-op. */
-  readonly disabled: boolean;
-  /**
-   * Which measurements may carry an exemplar (OpenTelemetry's exemplar filter); only used when
-   * the store keeps exemplars. @default "trace_based"
-   */
-  readonly exemplarFilter?: ExemplarFilter;
-}
 
 /**
  * The recording kernel: `recordSignal()`, `series()` and `trace()` over the golden-signal store.
@@ -218,17 +200,9 @@ export class SignalRecorder {
     const frame = this.open(name, options);
     if (frame === undefined) return undefined;
     const scope = frame.operation!;
-    let ended = false;
-    return {
-      captured: frame,
-      context: frame.context,
-      span: scope.span ?? NON_RECORDING_SPAN,
-      end: (failure) => {
-        if (ended) return;
-        ended = true;
-        this.finish(scope, failure?.error, failure !== undefined);
-      },
-    };
+    return createOpenOperation(frame, scope.span ?? NON_RECORDING_SPAN, (failure) =>
+      this.finish(scope, failure?.error, failure !== undefined),
+    );
   }
 
   /**
@@ -237,16 +211,7 @@ export class SignalRecorder {
    */
   recordRefusal(attributes?: ExchangeAttributes): void {
     if (this.disabled) return;
-    try {
-      const scope = this.contextManager.frame()?.operation;
-      const store = this.store;
-      const operation =
-        scope?.operation ?? resolveFreeText(store, attributes?.operation, "refusals", "operation");
-      const exchange = scope?.exchangeIndex ?? resolveExchange(store, attributes?.exchange, "refusals");
-      store.refusals.add(store.refusals.seriesOf(operation, exchange), 1);
-    } catch (error) {
-      this.store.drop("internal_error", "refusals", describeError(error));
-    }
+    countRefusal(this.store, this.contextManager, attributes);
   }
 
   /**
@@ -255,26 +220,7 @@ export class SignalRecorder {
    */
   recordTimeToFirstToken(seconds: number, attributes?: ExchangeAttributes): void {
     if (this.disabled) return;
-    if (!(typeof seconds === "number" && seconds >= 0 && seconds < Number.POSITIVE_INFINITY)) {
-      this.store.drop(
-        "invalid_value",
-        "time_to_first_token",
-        "time to first token must be finite seconds >= 0",
-      );
-      return;
-    }
-    try {
-      const scope = this.contextManager.frame()?.operation;
-      const store = this.store;
-      const operation =
-        scope?.operation ?? resolveFreeText(store, attributes?.operation, "time_to_first_token", "operation");
-      const exchange =
-        scope?.exchangeIndex ?? resolveExchange(store, attributes?.exchange, "time_to_first_token");
-      const table = store.timeToFirstToken;
-      table.observe(table.seriesOf(operation, exchange), seconds);
-    } catch (error) {
-      this.store.drop("internal_error", "time_to_first_token", describeError(error));
-    }
+    observeTimeToFirstToken(this.store, this.contextManager, seconds, attributes);
   }
 
   /** See `Recorder.addMetricSource`. */
@@ -511,20 +457,4 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     // A proxy or getter that throws on `then`: not a promise we can follow; the value passes through.
     return false;
   }
-}
-
-/** The exception's class name, scrubbed and bounded: never its message. */
-function errorTypeName(error: unknown): string {
-  let name: unknown;
-  try {
-    name =
-      error instanceof Error
-        ? error.constructor?.name || error.name || "Error"
-        : error === null
-          ? "null"
-          : typeof error;
-  } catch {
-    name = "Error";
-  }
-  return scrubValue(String(name), 64) || "Error";
 }
