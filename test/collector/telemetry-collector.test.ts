@@ -364,8 +364,16 @@ describe("TelemetryCollector", () => {
   it("samples the saturation probes at start() and keeps them in [0, 1]", async () => {
     const collector = create({ saturation: { intervalMs: 50 } });
     await collector.start();
-    await sleep(120);
-    const text = await collector.export("prometheus");
+    // The first samples come on the probes' 50 ms tick: poll for them rather than sleep.
+    let text = "";
+    await vi.waitFor(
+      async () => {
+        text = await collector.export("prometheus");
+        for (const resource of ["cpu", "memory", "event_loop"])
+          expect(samplesOf(text, "zoran_saturation_ratio", { resource })).toHaveLength(1);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
     for (const resource of ["cpu", "memory", "event_loop"]) {
       const [sample] = samplesOf(text, "zoran_saturation_ratio", { resource });
       expect(sample, resource).toBeDefined();
@@ -402,9 +410,11 @@ describe("TelemetryCollector", () => {
         error_type: "timeout",
       });
     }
-    await sleep(150);
-    const [ratio] = collector.window!.errorRatio({ windowMs: 60_000 });
-    expect(ratio?.value).toBeCloseTo(0.3, 10);
+    // The window ingests on its 50 ms tick: poll until it holds the ten requests.
+    await vi.waitFor(
+      () => expect(collector.window!.errorRatio({ windowMs: 60_000 })[0]?.value).toBeCloseTo(0.3, 10),
+      { timeout: 10_000, interval: 20 },
+    );
     expect(create({ window: false }).window).toBeUndefined();
   });
 

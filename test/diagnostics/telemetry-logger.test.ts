@@ -42,7 +42,16 @@ const otlpDown = (port: number) => `
   });
   await c.start();
   c.recordSignal("traffic", 1);
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // Poll until the export has failed three times (every 200 ms), with a deadline.
+  const failures = async () => {
+    const line = (await c.export("prometheus")).split(String.fromCharCode(10)).find((l) => l.startsWith('zoran_telemetry_export_failures_total{exporter="otlp"'));
+    return line === undefined ? 0 : Number(line.split(" ").at(-1));
+  };
+  const deadline = Date.now() + 15_000;
+  while ((await failures()) < 3) {
+    if (Date.now() > deadline) throw new Error("the OTLP export did not fail three times in 15 s");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   await c.shutdown();`;
 
 describe("loud by default, quiet on request", () => {

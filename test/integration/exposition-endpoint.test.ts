@@ -17,10 +17,16 @@ afterEach(async () => {
 });
 
 /** Sends a GET and does not read the answer until `resume()`; then resolves with the body. */
-function slowScrape(url: URL): { resume: () => Promise<string> } {
+function slowScrape(url: URL): { started: Promise<void>; resume: () => Promise<string> } {
   const socket = connect({ host: url.hostname, port: Number(url.port) });
   socket.write(`GET /metrics HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`);
-  socket.pause();
+  // Stalls after the first bytes: the server has then built page 1 and is writing it.
+  const started = new Promise<void>((resolve) =>
+    socket.once("data", () => {
+      socket.pause();
+      resolve();
+    }),
+  );
   const chunks: Buffer[] = [];
   const done = new Promise<string>((resolve, reject) => {
     socket.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -32,6 +38,7 @@ function slowScrape(url: URL): { resume: () => Promise<string> } {
     socket.on("error", reject);
   });
   return {
+    started,
     resume: () => {
       socket.resume();
       return done;
@@ -61,8 +68,8 @@ describe("the /metrics route's page buffers", () => {
     const first = await (await fetch(url)).text();
     expect(first.length).toBeGreaterThan(8 * 1024 * 1024);
     const slow = slowScrape(url);
-    // Let the server build page 1 and start writing it into the stalled socket.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Until the server has built page 1 and started writing it into the stalled socket.
+    await slow.started;
     // Later pages, each with more observations, for fast scrapers.
     for (let round = 0; round < 3; round++) {
       record();

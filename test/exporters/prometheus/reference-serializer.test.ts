@@ -15,6 +15,8 @@ import {
 import { propertyRuns } from "../../helpers/property-runs.js";
 import { referenceSerializePrometheus } from "../../helpers/reference-prometheus-serializer.js";
 
+// Deterministic: propertyRuns() gives every fc.assert the fixed seed PROPERTY_SEED (20261201,
+// printed) and a fixed run count; only `npm run fuzz` draws random seeds.
 const TIME: [number, number] = [1_700_000_000, 0];
 
 /** Asserts equal pages, reporting the first differing line (a diff of megabytes would stall). */
