@@ -1,10 +1,8 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
-import { ERRORS_METRIC, LATENCY_METRIC, REQUESTS_METRIC } from "../signals/metric-definitions.js";
-import { histogramQuantile, ratioOfRates, sumRate } from "../signals/promql.js";
+import { LATENCY_METRIC, REQUESTS_METRIC } from "../signals/metric-definitions.js";
+import { histogramQuantile, sumRate } from "../signals/promql.js";
 import { baseDashboard, GRAFANA_DASHBOARD_UIDS, numberPanels } from "./grafana-base-dashboard.js";
 import {
-  ERROR_RATIO_CRITICAL,
-  ERROR_RATIO_WARN,
   LATENCY_CRITICAL_SECONDS,
   LATENCY_WARN_SECONDS,
   query,
@@ -12,6 +10,7 @@ import {
   timeseries,
 } from "./grafana-panels.js";
 import {
+  errorRatioPanel,
   errorTypePanel,
   genAiPanels,
   latencyHeatmap,
@@ -43,19 +42,7 @@ export function buildDrilldownDashboard(): dashboard.Dashboard {
         ),
       ),
     )
-    .withPanel(
-      timeseries("Error ratio by operation", "Failed share of each operation.", "percentunit")
-        .thresholds(thresholds(ERROR_RATIO_WARN, ERROR_RATIO_CRITICAL))
-        .withTarget(
-          query(
-            ratioOfRates(ERRORS_METRIC.promName, REQUESTS_METRIC.promName, {
-              matchers: SIGNAL_MATCHERS,
-              by: ["operation"],
-            }),
-            "{{operation}}",
-          ),
-        ),
-    )
+    .withPanel(errorRatioPanel("Error ratio by operation", "Failed share of each operation.", "operation"))
     .withPanel(errorTypePanel("operation"))
     .withRow(new dashboard.RowBuilder("Latency by operation"))
     .withPanel(latencyQuantiles(["operation"], "{{operation}}"))

@@ -21,6 +21,7 @@ import {
   timeseries,
 } from "./grafana-panels.js";
 import {
+  errorRatioPanel,
   errorTypePanel,
   genAiPanels,
   latencyHeatmap,
@@ -86,21 +87,11 @@ export function buildOverviewDashboard(): dashboard.Dashboard {
       ),
     )
     .withPanel(
-      timeseries(
+      errorRatioPanel(
         "Error ratio by service",
         "Failed share of operations per service: summed error rate over summed request rate.",
-        "percentunit",
-      )
-        .thresholds(thresholds(ERROR_RATIO_WARN, ERROR_RATIO_CRITICAL))
-        .withTarget(
-          query(
-            ratioOfRates(ERRORS_METRIC.promName, REQUESTS_METRIC.promName, {
-              matchers: SIGNAL_MATCHERS,
-              by: ["job"],
-            }),
-            "{{job}}",
-          ),
-        ),
+        "job",
+      ),
     )
     .withPanel(errorTypePanel("job"))
     .withRow(new dashboard.RowBuilder("Latency"))

@@ -110,6 +110,21 @@ export function trafficPanels(by: readonly string[], legend: string): Timeseries
   ];
 }
 
+/** The error ratio (summed error rate over summed request rate) of each `group`: `job` or `operation`. */
+export function errorRatioPanel(title: string, description: string, group: string): TimeseriesPanelBuilder {
+  return timeseries(title, description, "percentunit")
+    .thresholds(thresholds(ERROR_RATIO_WARN, ERROR_RATIO_CRITICAL))
+    .withTarget(
+      query(
+        ratioOfRates(ERRORS_METRIC.promName, REQUESTS_METRIC.promName, {
+          matchers: SIGNAL_MATCHERS,
+          by: [group],
+        }),
+        `{{${group}}}`,
+      ),
+    );
+}
+
 /** The error ratio split by `group` (`job` or `operation`) and error type, full width. */
 export function errorTypePanel(group: string): TimeseriesPanelBuilder {
   return timeseries(
